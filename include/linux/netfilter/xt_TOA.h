@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xt_TOA: structures shared by the kernel module and the iptables plugins.
+ *
+ * A TOA ("TCP option address") is a TCP option that an L4 proxy adds to a
+ * connection it has source-NATed, carrying the real client's port and
+ * address.  The TOA target records it for the connections its rule selects.
+ */
+#ifndef _XT_TOA_H
+#define _XT_TOA_H
+
+#include <linux/types.h>
+
+/* Option kinds the target may trust (xt_toa_tginfo.kinds). */
+enum {
+	XT_TOA_KIND_200 = 1 << 0,	/* 200/8: port, IPv4 (Tencent, LVS FULLNAT) */
+	XT_TOA_KIND_253 = 1 << 1,	/* 253/8 IPv4, 253/20 IPv6 */
+	XT_TOA_KIND_254 = 1 << 2,	/* 254/8 IPv4, 254/20 IPv6 (Alibaba, DPVS, Huawei) */
+};
+
+#define XT_TOA_KINDS_ALL	(XT_TOA_KIND_200 | XT_TOA_KIND_253 | XT_TOA_KIND_254)
+#define XT_TOA_KINDS_DEFAULT	(XT_TOA_KIND_200 | XT_TOA_KIND_254)
+
+struct xt_toa_tginfo {
+	__u8 kinds;		/* XT_TOA_KIND_* trusted by this rule, never 0 */
+	__u8 flags;		/* reserved, must be 0 */
+	__u16 reserved;		/* must be 0 */
+};
+
+#endif /* _XT_TOA_H */

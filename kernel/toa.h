@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xt_TOA internals: how the parts of the module talk to each other. */
+#ifndef _XT_TOA_INTERNAL_H
+#define _XT_TOA_INTERNAL_H
+
+#include <linux/version.h>
+#include <net/net_namespace.h>
+#include "toa_parse.h"
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "xt_TOA needs Linux 6.1 or later"
+#endif
+
+struct nf_conn;
+struct sk_buff;
+struct sock;
+
+/* toa_stats.c: per network namespace counters, /proc/net/xt_TOA */
+enum toa_stat {
+	TOA_STAT_OPTIONS_RECORDED,
+	TOA_STAT_OPTIONS_MALFORMED,
+	TOA_STAT_OPTIONS_CONFLICTING,
+	TOA_STAT_SOCKETS_ATTACHED,
+	TOA_STAT_SOCKETS_RELEASED,
+	TOA_STAT_SOCKETS_WITHOUT_OPTION,
+	TOA_STAT_ADDRESSES_REWRITTEN,
+	TOA_STAT_DECLINED_NO_CONNTRACK,
+	TOA_STAT_DECLINED_CONFIRMED,
+	TOA_STAT_DECLINED_OTHER_HELPER,
+	TOA_STAT_DECLINED_NO_MEMORY,
+	TOA_STAT_DECLINED_USER_DATA_BUSY,
+	TOA_STAT_DECLINED_FAMILY,
+	TOA_STAT_MAX
+};
+
+void toa_stat_inc(const struct net *net, enum toa_stat stat);
+int toa_stats_init(void);
+void toa_stats_exit(void);
+
+/* toa_conntrack.c: the recorded client, kept in the conntrack entry */
+int toa_ct_init(void);
+void toa_ct_exit(void);
+void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
+			  unsigned int thoff, unsigned int kinds);
+bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
+		      struct toa_addr *client);
+
+/* toa_sock.c: the client hung on the accepted socket */
+int toa_sock_init(void);
+void toa_sock_exit(void);
+void toa_sock_attach(struct sock *sk, const struct toa_addr *client);
+bool toa_sock_client(const struct sock *sk, struct toa_addr *client);
+void toa_sock_release(struct sock *sk);
+void toa_sock_release_all(void);
+
+/* toa_hooks.c: kprobes on the socket life cycle and on getname */
+int toa_hooks_init(void);
+void toa_hooks_exit(void);
+unsigned long toa_hooks_missed(void);
+
+/* toa_target.c: the TOA xtables target */
+int toa_target_init(void);
+void toa_target_exit(void);
+
+#endif /* _XT_TOA_INTERNAL_H */

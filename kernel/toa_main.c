@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xt_TOA: give applications behind an L4 proxy the real client address
+ * that the proxy carries in a TCP option, for the connections an xtables
+ * rule selects.
+ *
+ *   toa_target.c     the TOA target (rule syntax lives in userspace/)
+ *   toa_parse.c      the option parser, the only reader of option bytes
+ *   toa_conntrack.c  per-connection storage (conntrack helper data)
+ *   toa_hooks.c      kprobes: socket creation, getname, socket destruction
+ *   toa_sock.c       per-socket storage (sk_user_data)
+ *   toa_stats.c      per-namespace counters in /proc/net/xt_TOA
+ */
+#include <linux/module.h>
+#include "toa.h"
+
+static int __init toa_init(void)
+{
+	int ret;
+
+	ret = toa_stats_init();
+	if (ret)
+		return ret;
+	ret = toa_sock_init();
+	if (ret)
+		goto err_stats;
+	ret = toa_ct_init();
+	if (ret)
+		goto err_sock;
+	ret = toa_hooks_init();
+	if (ret)
+		goto err_ct;
+	ret = toa_target_init();
+	if (ret)
+		goto err_hooks;
+	return 0;
+
+err_hooks:
+	toa_hooks_exit();
+err_ct:
+	toa_ct_exit();
+err_sock:
+	toa_sock_exit();
+err_stats:
+	toa_stats_exit();
+	return ret;
+}
+
+/* Rules hold a module reference, so no rule uses the target any more. */
+static void __exit toa_exit(void)
+{
+	toa_target_exit();
+	toa_ct_exit();
+	toa_hooks_exit();
+	toa_sock_exit();
+	toa_stats_exit();
+}
+
+module_init(toa_init);
+module_exit(toa_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Xtables: real client address from the TCP option of an L4 proxy (TOA)");
+MODULE_ALIAS("ipt_TOA");
+MODULE_ALIAS("ip6t_TOA");

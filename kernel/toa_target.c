@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TOA target: "-t mangle -A PREROUTING ... -p tcp -j TOA" selects the
+ * connections whose TOA option is believed.  Non-terminating, like TCPMSS.
+ */
+#include <linux/module.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_TOA.h>
+#include <net/netfilter/nf_conntrack.h>
+#include "toa.h"
+
+static unsigned int toa_tg(struct sk_buff *skb,
+			   const struct xt_action_param *par)
+{
+	const struct xt_toa_tginfo *info = par->targinfo;
+
+	/* Conntrack defragments before mangle: only the first piece counts. */
+	if (par->fragoff == 0)
+		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info->kinds);
+	return XT_CONTINUE;
+}
+
+static int toa_tg_check(const struct xt_tgchk_param *par)
+{
+	const struct xt_toa_tginfo *info = par->targinfo;
+	int ret;
+
+	if (!info->kinds || info->kinds & ~XT_TOA_KINDS_ALL ||
+	    info->flags || info->reserved) {
+		pr_info_ratelimited("TOA: unsupported option kinds or flags (plugin and module versions differ?)\n");
+		return -EINVAL;
+	}
+	ret = nf_ct_netns_get(par->net, par->family);
+	if (ret < 0)
+		pr_info_ratelimited("TOA: cannot enable connection tracking for family %u\n",
+				    par->family);
+	return ret;
+}
+
+static void toa_tg_destroy(const struct xt_tgdtor_param *par)
+{
+	nf_ct_netns_put(par->net, par->family);
+}
+
+static struct xt_target toa_tg_reg[] __read_mostly = {
+	{
+		.name		= "TOA",
+		.family		= NFPROTO_IPV4,
+		.table		= "mangle",
+		.hooks		= 1 << NF_INET_PRE_ROUTING,
+		.proto		= IPPROTO_TCP,
+		.target		= toa_tg,
+		.targetsize	= sizeof(struct xt_toa_tginfo),
+		.checkentry	= toa_tg_check,
+		.destroy	= toa_tg_destroy,
+		.me		= THIS_MODULE,
+	},
+	{
+		.name		= "TOA",
+		.family		= NFPROTO_IPV6,
+		.table		= "mangle",
+		.hooks		= 1 << NF_INET_PRE_ROUTING,
+		.proto		= IPPROTO_TCP,
+		.target		= toa_tg,
+		.targetsize	= sizeof(struct xt_toa_tginfo),
+		.checkentry	= toa_tg_check,
+		.destroy	= toa_tg_destroy,
+		.me		= THIS_MODULE,
+	},
+};
+
+int toa_target_init(void)
+{
+	return xt_register_targets(toa_tg_reg, ARRAY_SIZE(toa_tg_reg));
+}
+
+void toa_target_exit(void)
+{
+	xt_unregister_targets(toa_tg_reg, ARRAY_SIZE(toa_tg_reg));
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Offline checks of libxt_TOA.so (no kernel access). Run via "make check".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+XTABLES_LIBDIR="$here/..:$(pkg-config --variable=xtlibdir xtables)"
+export XTABLES_LIBDIR
+chk="$here/toa_check"
+fail=0
+
+# ok FAMILY "EXPECTED PRINT" "EXPECTED SAVE" ARGS...
+ok() {
+	fam=$1 eprint=$2 esave=$3; shift 3
+	out=$("$chk" "$fam" "$@") || { echo "FAIL ($fam) $*: rejected: $out"; fail=1; return; }
+	print=$(printf '%s\n' "$out" | sed -n 's/^print://p')
+	save=$(printf '%s\n' "$out" | sed -n 's/^save://p')
+	blob=$(printf '%s\n' "$out" | grep '^tginfo:')
+	if [ "$print" != "$eprint" ] || [ "$save" != "$esave" ]; then
+		echo "FAIL ($fam) $*: print '$print' save '$save'," \
+		     "expected '$eprint' '$esave'"; fail=1; return
+	fi
+	# Round trip: the saved options must parse back to the same blob.
+	# shellcheck disable=SC2086
+	out2=$("$chk" "$fam" $save) || { echo "FAIL ($fam) $*: save '$save' does not parse back: $out2"; fail=1; return; }
+	blob2=$(printf '%s\n' "$out2" | grep '^tginfo:')
+	save2=$(printf '%s\n' "$out2" | sed -n 's/^save://p')
+	if [ "$blob" != "$blob2" ] || [ "$save" != "$save2" ]; then
+		echo "FAIL ($fam) $*: round trip '$blob' '$save' -> '$blob2' '$save2'"; fail=1; return
+	fi
+	echo "ok   ($fam) ${*:-(no options)} -> print '$print' save '$save' $blob"
+}
+
+# bad FAMILY "EXPECTED ERROR SUBSTRING" ARGS...
+bad() {
+	fam=$1 emsg=$2; shift 2
+	out=$("$chk" "$fam" "$@"); rc=$?
+	if [ $rc -ne 2 ]; then
+		echo "FAIL ($fam) $*: accepted or wrong status $rc: $out"; fail=1; return
+	fi
+	case "$out" in
+	*"$emsg"*) echo "ok   ($fam) $* -> rejected: $(printf '%s\n' "$out" | grep '^error:')" ;;
+	*) echo "FAIL ($fam) $*: message '$out' lacks '$emsg'"; fail=1 ;;
+	esac
+}
+
+for f in 4 6; do
+	ok $f " TOA kinds 200,254" ""
+	ok $f " TOA kinds 200,254" "" --toa-kind 200,254
+	ok $f " TOA kinds 200,254" "" --toa-kind 254,200
+	ok $f " TOA kinds 200,254" "" --toa-kind=254,200,254
+	ok $f " TOA kinds 200" " --toa-kind 200" --toa-kind 200
+	ok $f " TOA kinds 253" " --toa-kind 253" --toa-kind 253
+	ok $f " TOA kinds 254" " --toa-kind 254" --toa-kind 254
+	ok $f " TOA kinds 253,254" " --toa-kind 253,254" --toa-kind 254,253
+	ok $f " TOA kinds 200,253,254" " --toa-kind 200,253,254" --toa-kind 254,253,200
+	ok $f " TOA kinds 200" " --toa-kind 200" --toa-kind 200,200
+	ok $f " TOA kinds 200" " --toa-kind 200" --toa-kind 0200
+
+	bad $f "empty kind in list" --toa-kind ,200
+	bad $f "empty kind in list" --toa-kind 200,
+	bad $f "empty kind in list" --toa-kind 200,,254
+	bad $f "empty kind in list" --toa-kind ,
+	bad $f "needs a list of kinds" --toa-kind ""
+	bad $f "unsupported option kind \"201\"" --toa-kind 201
+	bad $f "unsupported option kind \"0\"" --toa-kind 200,0
+	bad $f "unsupported option kind \"99999999999999999999\"" --toa-kind 99999999999999999999
+	bad $f "\"abc\" is not a kind number" --toa-kind abc
+	bad $f "\"0xc8\" is not a kind number" --toa-kind 0xc8
+	bad $f "\"-200\" is not a kind number" --toa-kind -200
+	bad $f "\" 200\" is not a kind number" --toa-kind " 200"
+	bad $f "\"200 \" is not a kind number" --toa-kind "200 "
+	bad $f "\"200;254\" is not a kind number" --toa-kind "200;254"
+	bad $f "can only be used once" --toa-kind 200 --toa-kind 254
+	bad $f "cannot be inverted" ! --toa-kind 200
+	bad $f "bad argument" --toa-kind
+	bad $f "bad argument" --bogus
+done
+
+exit $fail

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libxt_TOA: iptables/ip6tables userspace plugin for the xt_TOA target.
+ *
+ *	iptables -t mangle -A PREROUTING -p tcp -s PROXY_RANGE \
+ *		-j TOA [--toa-kind KIND[,KIND...]]
+ *
+ * The target makes the kernel record the TCP option carrying the real
+ * client's address ("TOA") for the connections its rule selects.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <xtables.h>
+#include <linux/netfilter/xt_TOA.h>
+
+enum {
+	O_TOA_KIND = 0,
+};
+
+/* Option kind number <-> XT_TOA_KIND_* bit, in ascending kind order. */
+static const struct {
+	unsigned int kind;
+	uint8_t bit;
+} toa_kinds[] = {
+	{ 200, XT_TOA_KIND_200 },
+	{ 253, XT_TOA_KIND_253 },
+	{ 254, XT_TOA_KIND_254 },
+};
+
+#define TOA_N_KINDS (sizeof(toa_kinds) / sizeof(toa_kinds[0]))
+
+static const struct xt_option_entry TOA_opts[] = {
+	{
+		.name	= "toa-kind",
+		.id	= O_TOA_KIND,
+		.type	= XTTYPE_STRING,
+	},
+	XTOPT_TABLEEND,
+};
+
+static void TOA_help(void)
+{
+	printf(
+"TOA target options:\n"
+"  --toa-kind KIND[,KIND...]\n"
+"                     TCP option kinds to trust as carrying the real client\n"
+"                     address: any of 200, 253, 254 (default: 200,254).\n"
+"Records the real client address that an L4 proxy put in a TCP option (TOA)\n"
+"of the connections this rule selects. Use in the mangle table, PREROUTING\n"
+"chain, with -p tcp. Anyone can put a TOA option in a SYN: the rule must\n"
+"only select traffic coming from the proxy, e.g. -s PROXY_RANGE.\n");
+}
+
+static void TOA_init(struct xt_entry_target *t)
+{
+	struct xt_toa_tginfo *info = (void *)t->data;
+
+	info->kinds = XT_TOA_KINDS_DEFAULT;
+	info->flags = 0;
+	info->reserved = 0;
+}
+
+/* Strict decimal parse of one list element [s, s+len). */
+static uint8_t TOA_parse_kind(const char *s, size_t len, const char *list)
+{
+	unsigned int val = 0;
+	unsigned int i;
+	size_t j;
+
+	if (len == 0)
+		xtables_error(PARAMETER_PROBLEM,
+			      "TOA: --toa-kind \"%s\": empty kind in list "
+			      "(expected KIND[,KIND...] with KIND one of "
+			      "200, 253, 254)", list);
+
+	for (j = 0; j < len; j++) {
+		if (s[j] < '0' || s[j] > '9')
+			xtables_error(PARAMETER_PROBLEM,
+				      "TOA: --toa-kind \"%s\": \"%.*s\" is not "
+				      "a kind number (expected 200, 253 or 254)",
+				      list, (int)len, s);
+		if (val <= 255)
+			val = val * 10 + (unsigned int)(s[j] - '0');
+	}
+
+	for (i = 0; i < TOA_N_KINDS; i++)
+		if (toa_kinds[i].kind == val)
+			return toa_kinds[i].bit;
+
+	xtables_error(PARAMETER_PROBLEM,
+		      "TOA: --toa-kind \"%s\": unsupported option kind \"%.*s\" "
+		      "(supported: 200, 253, 254)", list, (int)len, s);
+	return 0; /* not reached */
+}
+
+static void TOA_parse(struct xt_option_call *cb)
+{
+	struct xt_toa_tginfo *info = cb->data;
+	const char *list, *p, *comma;
+	uint8_t kinds = 0;
+
+	xtables_option_parse(cb);
+
+	switch (cb->entry->id) {
+	case O_TOA_KIND:
+		list = cb->arg;
+		if (*list == '\0')
+			xtables_error(PARAMETER_PROBLEM,
+				      "TOA: --toa-kind needs a list of kinds "
+				      "(any of 200, 253, 254)");
+		p = list;
+		for (;;) {
+			comma = strchr(p, ',');
+			if (comma == NULL) {
+				kinds |= TOA_parse_kind(p, strlen(p), list);
+				break;
+			}
+			kinds |= TOA_parse_kind(p, (size_t)(comma - p), list);
+			p = comma + 1;
+		}
+		/* Duplicates are accepted: the list is a set. */
+		info->kinds = kinds;
+		break;
+	}
+}
+
+static void TOA_print_kinds(uint8_t kinds)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	for (i = 0; i < TOA_N_KINDS; i++) {
+		if (kinds & toa_kinds[i].bit) {
+			printf("%s%u", sep, toa_kinds[i].kind);
+			sep = ",";
+		}
+	}
+}
+
+static void TOA_print(const void *ip, const struct xt_entry_target *target,
+		      int numeric)
+{
+	const struct xt_toa_tginfo *info = (const void *)target->data;
+	uint8_t unknown = (uint8_t)(info->kinds & ~XT_TOA_KINDS_ALL);
+
+	(void)ip;
+	(void)numeric;
+
+	printf(" TOA kinds ");
+	if ((info->kinds & XT_TOA_KINDS_ALL) == 0)
+		printf("none");
+	else
+		TOA_print_kinds(info->kinds);
+	if (unknown)
+		printf(" unknown-kind-bits 0x%02x", unknown);
+}
+
+static void TOA_save(const void *ip, const struct xt_entry_target *target)
+{
+	const struct xt_toa_tginfo *info = (const void *)target->data;
+	uint8_t kinds = (uint8_t)(info->kinds & XT_TOA_KINDS_ALL);
+
+	(void)ip;
+
+	/*
+	 * Only what differs from the default, so that "-j TOA" saves as
+	 * "-j TOA". A (kernel-rejected) empty set is saved as the default.
+	 */
+	if (kinds == 0 || kinds == XT_TOA_KINDS_DEFAULT)
+		return;
+	printf(" --toa-kind ");
+	TOA_print_kinds(kinds);
+}
+
+/* No .xlate: nftables has no equivalent, so iptables-translate refuses. */
+static struct xtables_target toa_tg_reg[] = {
+	{
+		.family		= NFPROTO_IPV4,
+		.name		= "TOA",
+		.version	= XTABLES_VERSION,
+		.revision	= 0,
+		.size		= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
+		.userspacesize	= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
+		.help		= TOA_help,
+		.init		= TOA_init,
+		.print		= TOA_print,
+		.save		= TOA_save,
+		.x6_parse	= TOA_parse,
+		.x6_options	= TOA_opts,
+	},
+	{
+		.family		= NFPROTO_IPV6,
+		.name		= "TOA",
+		.version	= XTABLES_VERSION,
+		.revision	= 0,
+		.size		= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
+		.userspacesize	= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
+		.help		= TOA_help,
+		.init		= TOA_init,
+		.print		= TOA_print,
+		.save		= TOA_save,
+		.x6_parse	= TOA_parse,
+		.x6_options	= TOA_opts,
+	},
+};
+
+static void __attribute__((constructor)) libxt_TOA_init(void)
+{
+	xtables_register_targets(toa_tg_reg,
+				 sizeof(toa_tg_reg) / sizeof(toa_tg_reg[0]));
+}
