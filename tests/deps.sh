@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Install everything the xt_TOA build and test suite need on a Debian 12 (bookworm) host.
+#
+# Idempotent: a package is installed only when it is missing, `apt-get update` runs at most
+# once and only when something has to be installed. Re-running it on a ready machine is a
+# no-op that prints "all present".
+#
+# Usage: tests/deps.sh [--check]
+#   --check   only report missing packages (exit 1 if any), install nothing.
+#
+# Extend the suite's needs by editing PACKAGES below, one entry a line. An entry of the form
+# "a|b" is satisfied by either package; if neither is installed, the first is installed.
+set -euo pipefail
+
+PACKAGES=(
+	# --- build ---
+	build-essential          # gcc, make, libc headers
+	pkg-config
+	libxtables-dev           # iptables extension (libxt_TOA.so) headers
+	libnetfilter-queue-dev   # test tools: userspace NFQUEUE TOA sender
+	libmnl-dev
+	linux-headers-amd64      # headers of the 6.1 kernel the VM boots (module build)
+	git                      # tests/vm/run-vm.sh locates the checkout with git
+	# --- VM harness (tests/vm/run-vm.sh) ---
+	linux-image-amd64        # the 6.1 kernel booted under qemu (its modules feed the initramfs)
+	qemu-system-x86          # TCG emulation, 9p (virtfs) shares
+	busybox-static           # initramfs userland
+	cpio                     # initramfs archive
+	xz-utils                 # decompress .ko.xz modules (6.12 kernels)
+	zstd                     # decompress .ko.zst modules
+	kmod                     # modprobe/depmod/insmod (host: module list; guest: loading)
+	# --- used inside the guest (the guest shares the host's root read-only) ---
+	iptables                 # iptables-nft and iptables-legacy
+	iproute2                 # ip netns, veth
+	procps                   # sysctl, ps, pkill
+	nginx-light              # test backend server
+	curl                     # test client
+	tcpdump
+	conntrack                # conntrack -L for state checks
+	python3-scapy            # crafted TOA packets
+	"ncat|netcat-openbsd"    # simple TCP client/server
+)
+
+check_only=0
+case "${1:-}" in
+	--check) check_only=1 ;;
+	"") ;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "deps.sh: unknown argument: $1" >&2
+		exit 2
+		;;
+esac
+
+# True if the package is installed (dpkg status "installed", not just "config-files").
+is_installed() {
+	[[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]
+}
+
+missing=()
+for entry in "${PACKAGES[@]}"; do
+	IFS='|' read -r -a alternatives <<<"$entry"
+	satisfied=0
+	for pkg in "${alternatives[@]}"; do
+		if is_installed "$pkg"; then
+			satisfied=1
+			break
+		fi
+	done
+	((satisfied)) || missing+=("${alternatives[0]}")
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "deps.sh: all present (${#PACKAGES[@]} entries)"
+	exit 0
+fi
+
+echo "deps.sh: missing: ${missing[*]}"
+if ((check_only)); then
+	exit 1
+fi
+
+# Run apt as root: directly when we are root, through sudo otherwise.
+if ((EUID == 0)); then
+	as_root=()
+elif command -v sudo >/dev/null; then
+	as_root=(sudo)
+else
+	echo "deps.sh: need root (or sudo) to install packages" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "deps.sh: installed: ${missing[*]}"

@@ -1,0 +1,215 @@
+# shellcheck shell=bash
+# Helpers for the end-to-end tests, run inside the test VM as root.
+#
+# Topology (documentation address ranges; the VM has no network device):
+#
+#   client 198.51.100.2/.3 --- 198.51.100.1 proxy 203.0.113.1 --- 203.0.113.2 server
+#
+# The proxy DNATs its address 198.51.100.1 to the server and SNATs the
+# DNATed connections to 203.0.113.1, like an L4 anti-DDoS proxy; between the
+# two, toa-sender (NFQUEUE, independent of xt_TOA) inserts the TOA option.
+# Connections made straight to 203.0.113.2 are routed, not NATed: they reach
+# the server from the client's own address, outside the proxy's range.
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TOOLS=$TOP/tests/tools
+WORK=/tmp/xt-e2e
+CLIENT=198.51.100.2
+CLIENT2=198.51.100.3
+VIP=198.51.100.1
+PROXY=203.0.113.1
+SERVER=203.0.113.2
+IPT=${IPT:-iptables-nft}
+
+# Ports on the server: RULED get a TOA rule, the others do not.
+NGINX_RULED=80 NGINX_PLAIN=8080 PEER_RULED=9000 PEER_PLAIN=9001 PEER_DUAL=9006
+
+fail() { echo "# FAIL: $*" >&2; return 1; }
+note() { echo "# $*"; }
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# sport: a client source port not used before in this run, so that no
+# connection ever meets the TIME_WAIT of an earlier test's one.
+sport() {
+	local n
+	n=$(cat "$WORK/sport" 2>/dev/null || echo 41000)
+	echo $((n + 1)) >"$WORK/sport"
+	echo "$n"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[[ "$2" == "$3" ]] || fail "$1: got '$2', want '$3'"
+}
+
+expect_match() {
+	[[ "$2" =~ $3 ]] || fail "$1: got '$2', want a match of '$3'"
+}
+
+topology_down() {
+	pkill -f "$TOOLS/toa-" 2>/dev/null
+	[[ -f $WORK/nginx/nginx.pid ]] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null
+	for ns in client proxy server; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$WORK"
+	return 0
+}
+
+start_nginx() {
+	mkdir -p "$WORK/nginx"
+	cat >"$WORK/nginx/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 1024; }
+http {
+	client_body_temp_path $WORK/nginx/body;
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	log_format toa '\$remote_addr:\$remote_port \$server_port';
+	access_log $WORK/nginx/access.log toa;
+	server {
+		listen $NGINX_RULED;
+		listen $NGINX_PLAIN;
+		location / { return 200 "hello\n"; }
+	}
+}
+CONF
+	: >"$WORK/nginx/access.log"
+	in_ns server nginx -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr"
+}
+
+# start_peer MODE PORT: toa-peer's server; returns once it listens.
+start_peer() {
+	local log=$WORK/peer-$2.log i
+	in_ns server "$TOOLS/toa-peer" serve "$1" "$2" >"$log" 2>&1 &
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^listen=' "$log" && return 0
+		sleep 0.1
+	done
+	fail "toa-peer serve $1 $2 did not start: $(cat "$log")"
+}
+
+# Built once for the whole suite (process start-up is slow under TCG);
+# tests reset what they change with reset_test.
+topology_up() {
+	topology_down
+	mkdir -p "$WORK"
+	for ns in client proxy server; do
+		ip netns add "$ns"
+	done
+	ip -n client link add c0 type veth peer name p0 netns proxy
+	ip -n proxy link add p1 type veth peer name s0 netns server
+	ip -n client -batch - <<-EOF2
+		link set lo up
+		link set c0 up
+		addr add $CLIENT/24 dev c0
+		addr add $CLIENT2/24 dev c0
+		route add default via $VIP
+	EOF2
+	ip -n proxy -batch - <<-EOF2
+		link set lo up
+		link set p0 up
+		link set p1 up
+		addr add $VIP/24 dev p0
+		addr add $PROXY/24 dev p1
+	EOF2
+	ip -n server -batch - <<-EOF2
+		link set lo up
+		link set s0 up
+		addr add $SERVER/24 dev s0
+		route add default via $PROXY
+	EOF2
+	in_ns proxy sysctl -qw net.ipv4.ip_forward=1
+
+	# The proxy: DNAT, SNAT only what it DNATed, TOA on the first two
+	# packets (SYN, handshake ACK) of each forwarded connection.
+	in_ns proxy iptables-nft-restore <<-EOF2
+		*nat
+		-A PREROUTING -d $VIP/32 -p tcp -j DNAT --to-destination $SERVER
+		-A POSTROUTING -o p1 -m conntrack --ctstate DNAT -j SNAT --to-source $PROXY
+		COMMIT
+		*mangle
+		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:2 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
+		COMMIT
+	EOF2
+
+	start_nginx || return 1
+	start_peer --v4 "$PEER_RULED" && start_peer --v4 "$PEER_PLAIN" &&
+		start_peer --dual "$PEER_DUAL"
+}
+
+# Undo what a test may have changed on the server; zero the counters' view.
+reset_test() {
+	local ipt
+	for ipt in iptables-nft iptables-legacy; do
+		in_ns server "$ipt" -t mangle -F 2>/dev/null
+	done
+	in_ns server sysctl -qw net.ipv4.tcp_syncookies=1
+	pkill -f "$TOOLS/toa-sender" 2>/dev/null
+	mark_counters
+	return 0
+}
+
+# proxy_sends [toa-sender options]: (re)start the proxy's TOA inserter.
+proxy_sends() {
+	local i
+	pkill -f "$TOOLS/toa-sender" 2>/dev/null && sleep 0.2
+	rm -f "$WORK/sender.counts"
+	in_ns proxy "$TOOLS/toa-sender" --queue 0 --count-file "$WORK/sender.counts" "$@" \
+		>"$WORK/sender.log" 2>"$WORK/sender.err" &
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $WORK/sender.counts ]] && return 0
+		sleep 0.1
+	done
+	fail "toa-sender did not bind queue 0: $(cat "$WORK/sender.err")"
+}
+
+# server_rule [iptables args after -j TOA]: the rule under test, trusting
+# only the proxy's address.
+server_rule() {
+	in_ns server "$IPT" -t mangle -A PREROUTING -s "$PROXY/32" -p tcp \
+		-m multiport --dports "$NGINX_RULED,$PEER_RULED,$PEER_DUAL" -j TOA "$@"
+}
+
+# ask_peer [--sport P] HOST PORT: the line toa-peer's server sends first.
+ask_peer() {
+	in_ns client "$TOOLS/toa-peer" ask "$@"
+}
+
+# curl_nginx SPORT HOST PORT: what nginx logged for one request.
+curl_nginx() {
+	local before i
+	before=$(wc -l <"$WORK/nginx/access.log")
+	in_ns client curl -s --max-time 10 --local-port "$1" "http://$2:$3/" >/dev/null ||
+		fail "curl to $2:$3 failed" || return 1
+	for ((i = 0; i < 50; i++)); do
+		(($(wc -l <"$WORK/nginx/access.log") > before)) && break
+		sleep 0.1
+	done
+	tail -n 1 "$WORK/nginx/access.log"
+}
+
+# mark_counters: remember the server's counters; counter NAME [NS] then
+# reports the change since (module reloads reset them: mark again).
+mark_counters() {
+	for ns in server client; do
+		{ echo "none 0"; in_ns "$ns" cat /proc/net/xt_TOA 2>/dev/null; } >"$WORK/mark-$ns"
+	done
+}
+
+counter() {
+	local ns=${2:-server}
+	in_ns "$ns" cat /proc/net/xt_TOA 2>/dev/null |
+		awk -v n="$1" 'NR == FNR { base[$1] = $2; next } $1 == n { print $2 - base[$1] }' \
+			"$WORK/mark-$ns" -
+}
+
+dump_counters() {
+	in_ns server cat /proc/net/xt_TOA | sed 's/^/#   /'
+}

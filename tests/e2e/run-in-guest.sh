@@ -1,0 +1,87 @@
+#!/bin/bash
+# Runs inside the test VM (tests/vm/run-vm.sh): installs xt_TOA the way an
+# operator would, then runs every t_* test of tests.sh (or those named in
+# XT_TESTS), printing TAP and a final "N passed, N failed" line.
+# A test also fails if the kernel logs a warning, BUG, oops or leak.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+# shellcheck source=lib.sh
+. tests/e2e/lib.sh
+# shellcheck source=tests.sh
+. tests/e2e/tests.sh
+
+BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|UBSAN|kmemleak|unreferenced object|possible circular|inconsistent lock|lockdep|refcount_t|list_add corruption|list_del corruption'
+
+echo "# kernel $(uname -r)"
+# XT_STAGE: what "make install DESTDIR=..." put there on the host, with
+# depmod already run (a full depmod over 9p takes minutes under TCG).
+if [[ -n ${XT_STAGE:-} ]]; then
+	xtlibdir=$(pkg-config --variable=xtlibdir xtables)
+	cp -r "$XT_STAGE/lib/modules/$(uname -r)/." "/lib/modules/$(uname -r)/" &&
+		cp "$XT_STAGE$xtlibdir/libxt_TOA.so" "$xtlibdir/" ||
+		{ echo "Bail out! cannot install from $XT_STAGE"; exit 1; }
+else
+	make -s install-module install-plugin || { echo "Bail out! make install failed"; exit 1; }
+fi
+topology_up >/tmp/topology.log 2>&1 || {
+	cat /tmp/topology.log
+	echo "Bail out! cannot build the test topology"
+	exit 1
+}
+
+kmemleak_scan() {
+	[[ -w /sys/kernel/debug/kmemleak ]] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+}
+
+mapfile -t all < <(grep -o '^t_[a-z0-9_]*' tests/e2e/tests.sh)
+selected=("${all[@]}")
+[[ -n ${XT_TESTS:-} ]] && read -r -a selected <<<"$XT_TESTS"
+
+dmesg -C
+passed=0 failed=0 n=0
+echo "1..$((${#selected[@]} + 1))"
+for t in "${selected[@]}"; do
+	n=$((n + 1))
+	start=$SECONDS
+	reset_test >/dev/null 2>&1
+	(set +e; "$t") >/tmp/test.log 2>&1
+	rc=$?
+	[[ $t == t_unload* ]] && kmemleak_scan >>/tmp/kernel.log
+	dmesg >>/tmp/kernel.log
+	dmesg -C
+	if grep -Eq "$BAD" /tmp/kernel.log; then
+		echo "# FAIL: the kernel complained during $t:"
+		rc=1
+	fi
+	sed 's/^/#   /' /tmp/test.log
+	if grep -Eq "$BAD" /tmp/kernel.log; then sed 's/^/#   dmesg: /' /tmp/kernel.log; fi
+	: >/tmp/kernel.log
+	if ((rc == 0)); then
+		passed=$((passed + 1))
+		echo "ok $n - $t ($((SECONDS - start)) s)"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $t ($((SECONDS - start)) s)"
+	fi
+done
+
+# Whatever is left hanging after all tests: leaks only show at unload.
+topology_down
+rmmod xt_TOA 2>/dev/null
+kmemleak_scan >/tmp/kernel.log
+dmesg >>/tmp/kernel.log
+if grep -Eq "$BAD" /tmp/kernel.log || lsmod | grep -q '^xt_TOA '; then
+	sed 's/^/#   dmesg: /' /tmp/kernel.log
+	echo "not ok $((n + 1)) - unload at the end, kernel log clean"
+	failed=$((failed + 1))
+else
+	echo "ok $((n + 1)) - unload at the end, kernel log clean"
+	passed=$((passed + 1))
+fi
+echo "e2e: $passed passed, $failed failed"
+((failed == 0))

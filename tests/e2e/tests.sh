@@ -1,0 +1,230 @@
+# shellcheck shell=bash
+# End-to-end tests of xt_TOA (issue: the IPv4 core). Each t_* function is
+# one test; it returns non-zero on failure. Sourced by run-in-guest.sh.
+
+# A Linux client's SYN through a proxy sending kind 200 in the SYN: nginx
+# and an accept()/getpeername() program see the client on ruled ports, the
+# proxy on the others, and getsockname() is untouched.
+basic_checks() {
+	local got p
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP" "$NGINX_RULED") || return 1
+	expect_eq "nginx, ruled port" "$got" "$CLIENT:$p $NGINX_RULED" || return 1
+	got=$(curl_nginx "$(sport)" "$VIP" "$NGINX_PLAIN") || return 1
+	expect_match "nginx, unruled port" "$got" "^$PROXY:[0-9]+ $NGINX_PLAIN\$" || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$PEER_RULED") || return 1
+	expect_eq "accept/getpeername/getsockname" "$got" \
+		"accept=$CLIENT:$p peer=$CLIENT:$p local=$SERVER:$PEER_RULED" || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_PLAIN") || return 1
+	expect_match "unruled peer" "$got" \
+		"^accept=$PROXY:[0-9]+ peer=$PROXY:[0-9]+ local=$SERVER:$PEER_PLAIN\$"
+}
+
+t_module_autoloads_with_rule() {
+	lsmod | grep -q '^xt_TOA ' && { rmmod xt_TOA || return 1; }
+	server_rule || return 1
+	lsmod | grep -q '^xt_TOA ' || fail "xt_TOA not autoloaded by the rule"
+}
+
+t_kind200_syn_nft() {
+	IPT=iptables-nft
+	server_rule && proxy_sends --syn 200 || return 1
+	basic_checks || return 1
+	expect_eq options_recorded "$(counter options_recorded)" 2
+	expect_eq sockets_attached "$(counter sockets_attached)" 2
+}
+
+t_kind200_syn_legacy() {
+	IPT=iptables-legacy
+	server_rule && proxy_sends --syn 200 || return 1
+	basic_checks
+}
+
+t_kind254_syn() {
+	server_rule && proxy_sends --syn 254 || return 1
+	basic_checks
+}
+
+t_kind200_ack_only() {
+	server_rule && proxy_sends --ack 200 || return 1
+	basic_checks
+}
+
+t_kind254_syn_and_ack() {
+	server_rule && proxy_sends --syn 254 --ack 254 || return 1
+	basic_checks || return 1
+	expect_eq options_conflicting "$(counter options_conflicting)" 0
+}
+
+t_dual_stack_listener() {
+	local got
+	server_rule && proxy_sends --syn 200 || return 1
+	got=$(ask_peer --sport 40005 "$VIP" "$PEER_DUAL") || return 1
+	expect_eq "AF_INET6 listener" "$got" \
+		"accept=[::ffff:$CLIENT]:40005 peer=[::ffff:$CLIENT]:40005 local=[::ffff:$SERVER]:$PEER_DUAL"
+}
+
+t_kind_not_trusted_by_rule() {
+	local got
+	server_rule --toa-kind 254 && proxy_sends --syn 200 || return 1
+	got=$(ask_peer --sport 40006 "$VIP" "$PEER_RULED") || return 1
+	expect_match "kind 200 with --toa-kind 254" "$got" "^accept=$PROXY:" || return 1
+	expect_eq options_recorded "$(counter options_recorded)" 0
+}
+
+# A host outside the rule's -s range sends its own TOA claiming 192.0.2.66:
+# it is not believed, and not even looked at.
+t_forged_outside_range_ignored() {
+	local got
+	server_rule && proxy_sends --syn 200 --ack 200 --addr 192.0.2.66 --port 6666 || return 1
+	got=$(ask_peer --sport 40007 "$SERVER" "$PEER_RULED") || return 1
+	expect_eq "direct connection with forged TOA" "$got" \
+		"accept=$CLIENT:40007 peer=$CLIENT:40007 local=$SERVER:$PEER_RULED" || return 1
+	grep -q '^syn .*toa=c8081a0ac0000242' "$WORK/sender.log" ||
+		fail "the sender did not insert the forged option" || return 1
+	expect_eq options_recorded "$(counter options_recorded)" 0
+}
+
+# Each malformed form: the connection still works, the server sees the
+# proxy (never a made-up address), the packet is counted.
+t_malformed_options_ignored() {
+	local spec got n=0 sport=40100
+	server_rule || return 1
+	for spec in 'raw:c800' 'raw:c801' 'raw:c807{port}{addr4}' \
+		'raw:c809{port}{addr4}00' 'raw:c8ff{port}{addr4}' \
+		'raw:00c808{port}{addr4}' 'raw:fe08{port}{addr4}c808{port}c0000242'; do
+		proxy_sends --syn "$spec" || return 1
+		got=$(ask_peer --sport $((sport++)) "$VIP" "$PEER_RULED") || return 1
+		expect_match "malformed $spec" "$got" "^accept=$PROXY:[0-9]+ peer=$PROXY:" || return 1
+		n=$((n + 1))
+	done
+	expect_eq options_malformed "$(counter options_malformed)" "$n" || return 1
+	expect_eq options_recorded "$(counter options_recorded)" 0 || return 1
+	expect_eq sockets_without_option "$(counter sockets_without_option)" "$n"
+}
+
+# The ACK claims another client than the SYN: the first one stays.
+t_second_toa_conflict_ignored() {
+	local got
+	server_rule || return 1
+	proxy_sends --syn 200 --ack 'raw:c8081a0ac0000242' || return 1
+	got=$(ask_peer --sport 40008 "$VIP" "$PEER_RULED") || return 1
+	expect_eq "first TOA wins" "$got" \
+		"accept=$CLIENT:40008 peer=$CLIENT:40008 local=$SERVER:$PEER_RULED" || return 1
+	expect_eq options_conflicting "$(counter options_conflicting)" 1
+}
+
+t_syncookies() {
+	local spec sent
+	server_rule || return 1
+	in_ns server sysctl -qw net.ipv4.tcp_syncookies=2
+	for spec in "--syn 200" "--ack 200"; do
+		# shellcheck disable=SC2086
+		proxy_sends $spec || return 1
+		basic_checks || { note "with $spec"; return 1; }
+	done
+	sent=$(in_ns server nstat -az TcpExtSyncookiesSent | awk '/SyncookiesSent/ { print $2 }')
+	((sent >= 8)) || fail "SYN cookies were not used (SyncookiesSent=$sent)"
+}
+
+t_rule_syntax_refused() {
+	local out
+	for args in "-t filter -A INPUT -p tcp -j TOA" \
+		"-t mangle -A PREROUTING -j TOA" \
+		"-t mangle -A INPUT -p tcp -j TOA" \
+		"-t mangle -A PREROUTING -p tcp -j TOA --toa-kind 201"; do
+		for ipt in iptables-nft iptables-legacy; do
+			# shellcheck disable=SC2086
+			if out=$(in_ns server "$ipt" $args 2>&1); then
+				fail "$ipt $args was accepted" || return 1
+			fi
+			note "$ipt $args: $out"
+		done
+	done
+	dmesg | grep -q 'TOA target: only valid in mangle table' ||
+		fail "no kernel message about the table" || return 1
+	dmesg | grep -q 'TOA target: only valid for protocol 6' ||
+		fail "no kernel message about -p tcp"
+}
+
+t_save_restore_roundtrip() {
+	local ipt a b
+	for ipt in iptables-nft iptables-legacy; do
+		IPT=$ipt server_rule || return 1
+		in_ns server "$ipt" -t mangle -A PREROUTING -s 192.0.2.0/24 -p tcp --dport 443 -j TOA --toa-kind 254,253 || return 1
+		a=$(in_ns server "$ipt-save" -t mangle | grep -- '-j TOA')
+		note "$ipt-save: $a"
+		expect_match "$ipt-save default kinds" "$a" "-A PREROUTING -s $PROXY/32 -p tcp -m multiport --dports 80,9000,9006 -j TOA(\$|
+)" || return 1
+		expect_match "$ipt-save kinds" "$a" "--dport 443 -j TOA --toa-kind 253,254" || return 1
+		in_ns server "$ipt-save" -t mangle >"$WORK/saved" || return 1
+		in_ns server "$ipt" -t mangle -F
+		in_ns server "$ipt-restore" <"$WORK/saved" || fail "$ipt-restore refused its own save" || return 1
+		b=$(in_ns server "$ipt-save" -t mangle | grep -- '-j TOA')
+		expect_eq "$ipt save/restore/save" "$b" "$a" || return 1
+		in_ns server "$ipt" -t mangle -L PREROUTING -n | grep -q 'TOA kinds 253,254' ||
+			fail "$ipt -L does not show the kinds" || return 1
+		in_ns server "$ipt" -t mangle -F
+	done
+}
+
+t_counters_per_namespace() {
+	local got
+	server_rule && proxy_sends --syn 200 || return 1
+	got=$(ask_peer --sport 40009 "$VIP" "$PEER_RULED") || return 1
+	expect_match "client seen" "$got" "^accept=$CLIENT:40009" || return 1
+	dump_counters
+	expect_eq options_recorded "$(counter options_recorded)" 1 || return 1
+	expect_eq sockets_attached "$(counter sockets_attached)" 1 || return 1
+	# accept() and getpeername() each
+	expect_eq addresses_rewritten "$(counter addresses_rewritten)" 2 || return 1
+	expect_eq "client namespace" "$(counter options_recorded client)" 0 || return 1
+	# The connection is closed: its socket must be released, once.
+	for ((i = 0; i < 50; i++)); do
+		[[ $(counter sockets_released) == 1 ]] && break
+		sleep 0.2
+	done
+	expect_eq sockets_released "$(counter sockets_released)" 1
+}
+
+# rmmod with a TOA connection open and getpeername() calls in flight: no
+# crash; the open socket then reports what the kernel knows (the proxy);
+# after modprobe new connections get TOA again.
+t_unload_reload_with_open_connection() {
+	local line storm_pid
+	server_rule && proxy_sends --syn 200 || return 1
+
+	coproc HOLD { in_ns client "$TOOLS/toa-peer" hold --sport 40010 "$VIP" "$PEER_RULED"; }
+	read -r -t 30 line <&"${HOLD[0]}" || fail "held connection did not answer" || return 1
+	expect_eq "held connection" "$line" \
+		"accept=$CLIENT:40010 peer=$CLIENT:40010 local=$SERVER:$PEER_RULED" || return 1
+
+	# A second connection asking getpeername() in a loop during rmmod.
+	(for ((i = 0; i < 150; i++)); do echo q; sleep 0.01; done) |
+		in_ns client "$TOOLS/toa-peer" hold --sport 40011 "$VIP" "$PEER_RULED" >"$WORK/storm.log" 2>&1 &
+	storm_pid=$!
+	sleep 1
+
+	in_ns server "$IPT" -t mangle -F
+	rmmod xt_TOA || fail "rmmod xt_TOA failed with TOA sockets open" || return 1
+
+	echo q >&"${HOLD[1]}"
+	read -r -t 30 line <&"${HOLD[0]}" || fail "held connection died with the module" || return 1
+	expect_match "after rmmod" "$line" "peer=$PROXY:[0-9]+\$" || return 1
+
+	wait "$storm_pid" || fail "getpeername loop failed: $(tail -3 "$WORK/storm.log")" || return 1
+	grep -q "peer=$CLIENT:40011" "$WORK/storm.log" || fail "storm never saw the client" || return 1
+	if grep -v -e "$CLIENT:40011" -e "peer=$PROXY:" "$WORK/storm.log" | grep -q .; then
+		fail "unexpected answers: $(grep -v -e "$CLIENT:40011" -e "peer=$PROXY:" "$WORK/storm.log" | head -3)"
+		return 1
+	fi
+
+	modprobe xt_TOA || return 1
+	mark_counters
+	server_rule || return 1
+	line=$(ask_peer --sport 40012 "$VIP" "$PEER_RULED") || return 1
+	expect_match "after reload" "$line" "^accept=$CLIENT:40012" || return 1
+	exec {HOLD[1]}>&-
+	wait "$HOLD_PID" 2>/dev/null || true
+}

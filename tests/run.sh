@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Every test of xt_TOA, from a fresh Debian 12 machine: installs what it
+# needs, builds, runs the user-space unit tests, then boots Debian's 6.1
+# kernel under qemu and runs the end-to-end suite inside it. Nothing is
+# loaded into the machine this runs on.
+#
+#   tests/run.sh            (what "make check" runs)
+#   XT_TESTS="t_a t_b" tests/run.sh   only these end-to-end tests
+#
+# The last line is "N passed, N failed" over all suites; the exit status
+# is non-zero if anything failed or could not run.
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+OUT=$TOP/tests/out
+mkdir -p "$OUT"
+passed=0 failed=0
+
+# suite NAME CMD...: run one suite, add its "N passed, N failed" line.
+suite() {
+	local name=$1 log=$OUT/$1.log line p f
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+	else
+		p=0 f=1
+		echo "$name: FAILED to run (exit $rc, no result line)"
+	fi
+	((rc != 0 && f == 0)) && f=1 && echo "$name: exit status $rc"
+	passed=$((passed + p)) failed=$((failed + f))
+}
+
+tests/deps.sh || { echo "cannot install the dependencies"; exit 1; }
+
+# The kernel the VM boots, and its headers to build against.
+KIMG=$(ls -v /boot/vmlinuz-6.1.* 2>/dev/null | tail -n 1)
+KVER=${KIMG#/boot/vmlinuz-}
+KDIR=/usr/src/linux-headers-$KVER
+[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)"; exit 1; }
+
+echo "== build for $KVER"
+make -s KDIR="$KDIR" >"$OUT/build.log" 2>&1 &&
+	make -s -C tests/tools >>"$OUT/build.log" 2>&1 || {
+	cat "$OUT/build.log"
+	echo "build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+suite parser make -s -C tests/unit check
+suite plugin make -s -C userspace check
+suite tools make -s -C tests/tools check
+
+# Install into a staging root the way "make install" does, and run depmod
+# here where it takes seconds; the guest copies the result into place.
+STAGE=$TOP/tests/.cache/stage-$KVER
+rm -rf "$STAGE"
+make -s install DESTDIR="$STAGE" KDIR="$KDIR" >/dev/null &&
+	ln -s "/lib/modules/$KVER/kernel" "$STAGE/lib/modules/$KVER/kernel" &&
+	cp /lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$STAGE/lib/modules/$KVER/" &&
+	depmod -b "$STAGE" "$KVER" &&
+	rm "$STAGE/lib/modules/$KVER/kernel" || { echo "staging failed"; exit 1; }
+
+suite "e2e-$KVER" tests/vm/run-vm.sh --kernel "$KIMG" --log "$OUT/vm-$KVER.log" \
+	--env XT_STAGE="$STAGE" -- tests/e2e/run-in-guest.sh
+
+echo "all: $passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# Boot a Linux kernel under qemu (TCG, no KVM) and run one command inside it.
+#
+# Usage:
+#   tests/vm/run-vm.sh [OPTIONS] -- CMD [ARGS...]
+#
+#   One CMD argument is a bash script (run with `bash -c`); several are a command and its
+#   arguments, run as they are. It runs as root in the checkout directory, with
+#   PATH=/usr/sbin:/usr/bin:/sbin:/bin, stdin from /dev/null, stdout and stderr on the serial
+#   console, which this script streams to its stdout (and to --log).
+#
+# Options:
+#   --kernel FILE       kernel image (default: newest /boot/vmlinuz-6.1.*)
+#   --kver VER          kernel version, whose modules come from /lib/modules/VER
+#                       (default: read from the image's header)
+#   --builtin-drivers   the kernel has virtio-pci, 9p and overlayfs built in: no modules
+#                       in the initramfs (custom bzImage, e.g. a KASAN build)
+#   --mem MiB           guest memory (default 2048)
+#   --smp N             guest CPUs (default 2)
+#   --timeout SEC       watchdog: kill qemu after SEC seconds (default 1200)
+#   --log FILE          also write the console to FILE (appended)
+#   --env NAME=VALUE    set a variable in the guest command's environment (repeatable);
+#                       host variables whose names start with XT_ are forwarded as well
+#   --append ARGS       extra kernel command line (e.g. "oops=panic", "slub_debug")
+#   --qemu-arg ARG      extra qemu argument (repeatable, e.g. --qemu-arg -plugin ...)
+#   --no-overlay        do not try the overlayfs root (use the fallback layout)
+#   --seabios           boot through SeaBIOS instead of qboot (qboot, when installed, is the
+#                       default: about a second faster, and no BIOS noise on the console)
+#   --verbose           show kernel boot messages and stage-1 progress
+#   --keep              keep the run directory (tests/.cache/runs/ID) afterwards
+#   --rebuild           rebuild the initramfs even if a cached one matches
+#   -h, --help          this text
+#
+# Exit status: the guest command's exit status. 125 when none came back (boot failure,
+# kernel panic, watchdog timeout, qemu error), with an error message on stderr; 2 for usage
+# errors.
+#
+# The guest (see initramfs-init.sh and guest-init.sh):
+#   - root: the host's / shared read-only over 9p, under an overlayfs with a tmpfs upper
+#     layer, so every path is writable (make install, depmod) and nothing reaches the host;
+#     XTVM_ROOT_MODE=overlay. If overlayfs over 9p fails: the read-only 9p root with writable
+#     overlays on /lib/modules/VER and the xtables directory only; XTVM_ROOT_MODE=fallback.
+#   - /tmp, /run, /var: fresh tmpfs (/var holds the host's directory skeleton, no files);
+#   - the checkout: shared read-write at the same absolute path as on the host;
+#   - no network device; loopback is up; hostname xtvm; XTVM=1 in the environment.
+#   - /proc/sys/kernel/modprobe is /sbin/modprobe (module autoload works); debugfs mounted.
+#
+# Cache: initramfs images under <checkout>/tests/.cache/ (kept out of git by a .gitignore
+# the script writes there), keyed by kernel version and a hash of their contents' sources.
+set -euo pipefail
+
+readonly EXIT_HARNESS=125
+
+die() {
+	echo "run-vm: $*" >&2
+	exit 2
+}
+harness_fail() {
+	echo "run-vm: ERROR: $*" >&2
+	exit "$EXIT_HARNESS"
+}
+usage() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Options
+kernel="" kver="" builtin_drivers=0 mem=2048 smp=2 timeout=1200 log_file=""
+append="" no_overlay=0 verbose=0 keep=0 rebuild=0 seabios=0
+env_args=() qemu_extra=()
+while (($#)); do
+	case "$1" in
+	--kernel) kernel="${2:?--kernel needs a file}" && shift ;;
+	--kver) kver="${2:?--kver needs a version}" && shift ;;
+	--builtin-drivers) builtin_drivers=1 ;;
+	--mem) mem="${2:?--mem needs MiB}" && shift ;;
+	--smp) smp="${2:?--smp needs a number}" && shift ;;
+	--timeout) timeout="${2:?--timeout needs seconds}" && shift ;;
+	--log) log_file="${2:?--log needs a file}" && shift ;;
+	--env) env_args+=("${2:?--env needs NAME=VALUE}") && shift ;;
+	--append) append="$append ${2:?--append needs arguments}" && shift ;;
+	--qemu-arg) qemu_extra+=("${2:?--qemu-arg needs an argument}") && shift ;;
+	--no-overlay) no_overlay=1 ;;
+	--seabios) seabios=1 ;;
+	--verbose) verbose=1 ;;
+	--keep) keep=1 ;;
+	--rebuild) rebuild=1 ;;
+	-h | --help) usage && exit 0 ;;
+	--) shift && break ;;
+	*) die "unknown option: $1 (see --help; the command goes after --)" ;;
+	esac
+	shift
+done
+(($#)) || die "no command given (usage: run-vm.sh [OPTIONS] -- CMD [ARGS...])"
+[[ "$mem" =~ ^[0-9]+$ ]] || die "--mem: not a number: $mem"
+[[ "$smp" =~ ^[0-9]+$ ]] || die "--smp: not a number: $smp"
+[[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout: not a number: $timeout"
+
+for tool in qemu-system-x86_64 busybox cpio modprobe timeout; do
+	command -v "$tool" >/dev/null || harness_fail "$tool not found (run tests/deps.sh)"
+done
+busybox_bin="$(command -v busybox)"
+# Debian's busybox-static installs /bin/busybox; a dynamic busybox would not run in the
+# initramfs, which holds no libraries.
+if command -v file >/dev/null && file -L "$busybox_bin" | grep -q 'dynamically linked'; then
+	harness_fail "$busybox_bin is dynamically linked: install busybox-static"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The checkout: the git toplevel holding this script, by its physical path.
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+src="$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null || true)"
+[[ -n "$src" ]] || src="$(cd "$script_dir/../.." && pwd -P)"
+src="$(cd "$src" && pwd -P)"
+# The path travels on the kernel command line and in qemu's comma-separated options.
+[[ "$src" =~ ^/[A-Za-z0-9._+/@-]*$ ]] ||
+	harness_fail "checkout path '$src' has characters the VM plumbing cannot carry (allowed: A-Za-z0-9._+/@-)"
+cache_dir="$src/tests/.cache"
+mkdir -p "$cache_dir/runs"
+# Run directories kept by --keep or by failed runs: pruned after a day.
+find "$cache_dir/runs" -mindepth 1 -maxdepth 1 -mtime +0 -exec rm -rf {} + 2>/dev/null || true
+[[ -e "$cache_dir/.gitignore" ]] || printf '# created by tests/vm/run-vm.sh\n*\n' >"$cache_dir/.gitignore"
+
+# ---------------------------------------------------------------------------------------------
+# Kernel and its version.
+
+# Version string of a bzImage: the setup header's kernel_version field (offset 0x20e) points
+# to a NUL-terminated string at 0x200 + value, e.g. "6.1.0-56-amd64 (debian-kernel@...) #1 ...".
+bzimage_version() {
+	local image="$1" magic ptr
+	magic="$(dd if="$image" bs=1 skip=514 count=4 status=none 2>/dev/null || true)"
+	[[ "$magic" == HdrS ]] || return 1
+	ptr="$(od -An -tu2 -j526 -N2 "$image" | tr -d ' ')"
+	[[ -n "$ptr" ]] || return 1
+	dd if="$image" bs=1 skip=$((ptr + 512)) count=256 status=none | tr '\0' '\n' | head -n1 |
+		cut -d' ' -f1
+}
+
+if [[ -z "$kernel" ]]; then
+	kernel="$(compgen -G '/boot/vmlinuz-6.1.*' | sort -V | tail -n1 || true)"
+	[[ -n "$kernel" ]] || harness_fail "no /boot/vmlinuz-6.1.* kernel installed (apt-get install linux-image-amd64), or pass --kernel"
+fi
+[[ -f "$kernel" && -r "$kernel" ]] || harness_fail "kernel image not found or unreadable: $kernel"
+if [[ -z "$kver" ]]; then
+	kver="$(bzimage_version "$kernel" || true)"
+	[[ -n "$kver" ]] || harness_fail "$kernel is not a bzImage (no HdrS header); pass --kver if it is a kernel"
+fi
+if ((!builtin_drivers)) && [[ ! -d "/lib/modules/$kver" ]]; then
+	harness_fail "no /lib/modules/$kver for $kernel (pass --kver, or --builtin-drivers for a kernel with virtio/9p built in)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Initramfs: busybox-static, stage-1 init, the kernel's virtio/9p/overlay modules in load
+# order, and the host's /var skeleton. Cached, keyed by a hash of everything that goes in.
+
+# Module files in dependency order, one path a line, duplicates and built-ins dropped.
+# The overlay module is optional (its absence only means the fallback root).
+module_paths() {
+	local out
+	out="$(modprobe -a -S "$kver" --show-depends virtio_pci 9pnet_virtio 9p)" ||
+		harness_fail "modprobe -S $kver cannot resolve virtio_pci/9pnet_virtio/9p (modules of $kver installed?)"
+	out+=$'\n'"$(modprobe -S "$kver" --show-depends overlay 2>/dev/null || true)"
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$out"
+}
+
+modules=()
+if ((!builtin_drivers)); then
+	mapfile -t modules < <(module_paths)
+	((${#modules[@]})) || harness_fail "no modules found for $kver (built in? then use --builtin-drivers)"
+fi
+var_listing="$(find /var -xdev \( -type d -o -type l \) -printf '%p %m %U %G %l\n' 2>/dev/null | sort)" || true
+
+cache_key="$(
+	{
+		echo "kver=$kver builtin=$builtin_drivers uid=$EUID"
+		sha256sum "$script_dir/initramfs-init.sh" "$busybox_bin"
+		for m in "${modules[@]}"; do stat -c '%n %s %Y' "$m"; done
+		echo "$var_listing"
+	} | sha256sum | cut -c1-16
+)"
+flavor=modules
+((builtin_drivers)) && flavor=builtin
+initramfs="$cache_dir/initramfs-$kver-$flavor-$cache_key.cpio"
+
+build_initramfs() {
+	local stage i=0 m name
+	stage="$(mktemp -d "$cache_dir/initramfs-build.XXXXXX")"
+	mkdir -p "$stage"/{bin,dev,proc,sys,mnt,newroot,modules,skel}
+	cp "$busybox_bin" "$stage/bin/busybox"
+	install -m 0755 "$script_dir/initramfs-init.sh" "$stage/init"
+	for m in "${modules[@]}"; do
+		# NN-name.ko: unique names in load order; compressed modules unpacked here, since
+		# busybox insmod may not handle them.
+		name="$(printf '%02d' "$i")-$(basename "$m")"
+		i=$((i + 1))
+		case "$m" in
+		*.ko.xz) xz -dc "$m" >"$stage/modules/${name%.xz}" && name="${name%.xz}" ;;
+		*.ko.zst) zstd -qdc "$m" >"$stage/modules/${name%.zst}" && name="${name%.zst}" ;;
+		*.ko.gz) gzip -dc "$m" >"$stage/modules/${name%.gz}" && name="${name%.gz}" ;;
+		*) cp "$m" "$stage/modules/$name" ;;
+		esac
+		echo "$name" >>"$stage/modules/order"
+	done
+	# /var skeleton: directories (with modes, owners when we are root) and symlinks, no files.
+	(cd / && find var -xdev \( -type d -o -type l \) -print0 2>/dev/null |
+		cpio --null -pdm --quiet "$stage/skel" 2>/dev/null) || true
+	# newc archive, uncompressed (the kernel unpacks it in no time; nothing to decompress).
+	local owner=()
+	((EUID == 0)) || owner=(--owner=0:0)
+	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet "${owner[@]}") >"$stage.cpio"
+	# Atomic replace: concurrent runs never see a half-written image.
+	mv -f "$stage.cpio" "$initramfs"
+	rm -rf "$stage"
+	# Drop older images of this kernel version and flavor.
+	find "$cache_dir" -maxdepth 1 -name "initramfs-$kver-$flavor-*.cpio" ! -path "$initramfs" -delete
+}
+
+if ((rebuild)) || [[ ! -s "$initramfs" ]]; then
+	echo "run-vm: building initramfs for $kver (${#modules[@]} modules) -> ${initramfs#"$src"/}" >&2
+	build_initramfs
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Run directory: the command, its environment, and (written by the guest) its exit status.
+rundir="$(mktemp -d "$cache_dir/runs/run.XXXXXXXX")"
+run_id="$(basename "$rundir")"
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+	if ((keep)); then
+		echo "run-vm: run directory kept: $rundir" >&2
+	else
+		rm -rf "$rundir"
+	fi
+}
+trap cleanup EXIT
+
+printf 'xtvm_argv=(' >"$rundir/cmd"
+printf ' %q' "$@" >>"$rundir/cmd"
+printf ' )\n' >>"$rundir/cmd"
+
+: >"$rundir/env"
+add_env() {
+	local name="${1%%=*}" value="${1#*=}"
+	[[ "$1" == *=* && "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "--env: expected NAME=VALUE, got '$1'"
+	printf 'export %s=%q\n' "$name" "$value" >>"$rundir/env"
+}
+while read -r name; do
+	[[ "$name" == XT_* ]] && add_env "$name=${!name}"
+done < <(compgen -e)
+for assignment in "${env_args[@]}"; do add_env "$assignment"; done
+
+# ---------------------------------------------------------------------------------------------
+# qemu
+cmdline="console=ttyS0 panic=-1 rdinit=/init xtvm.src=$src xtvm.run=$run_id"
+if ((verbose)); then
+	cmdline+=" xtvm.debug=1"
+else
+	cmdline+=" quiet loglevel=3"
+fi
+((no_overlay)) && cmdline+=" xtvm.overlay=0"
+cmdline+="$append"
+
+qemu=(
+	qemu-system-x86_64
+	-accel tcg -smp "$smp" -m "$mem"
+	-nographic -nodefaults -no-user-config -no-reboot
+	-serial stdio -monitor none
+	-nic none
+	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline"
+	-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$src,mount_tag=src,security_model=none,multidevs=remap"
+)
+# qboot (Debian's qemu-system-data) jumps straight to the -kernel image; ACPI power-off and
+# SMP work with it as with SeaBIOS.
+qboot=/usr/share/qemu/qboot.rom
+if ((!seabios)) && [[ -r "$qboot" ]]; then
+	qemu+=(-bios "$qboot")
+fi
+qemu+=("${qemu_extra[@]}")
+
+console_log="$rundir/console.log"
+logs=("$console_log")
+[[ -n "$log_file" ]] && logs+=("$log_file")
+echo "run-vm: booting $kernel ($kver), ${smp} CPUs, ${mem} MiB, timeout ${timeout}s" >&2
+start=$SECONDS
+
+# The watchdog is timeout(1); --foreground keeps qemu in our process group so that Ctrl-C
+# reaches it. The console goes through sed (drop the serial line's CRs) and tee.
+set +e
+timeout --foreground --kill-after=15 "$timeout" "${qemu[@]}" </dev/null 2>&1 |
+	sed -u 's/\r$//' | tee -a "${logs[@]}"
+statuses=("${PIPESTATUS[@]}")
+set -e
+qemu_status="${statuses[0]}"
+elapsed=$((SECONDS - start))
+
+# ---------------------------------------------------------------------------------------------
+# Verdict: the rc file (primary), else the console marker, else a diagnosis.
+status=""
+if [[ -s "$rundir/rc" ]]; then
+	status="$(head -n1 "$rundir/rc")"
+else
+	status="$(sed -n "s/^XTVM-EXIT-STATUS $run_id \([0-9]\{1,3\}\)\$/\1/p" "$console_log" | tail -n1)"
+fi
+if [[ "$status" =~ ^[0-9]+$ ]]; then
+	echo "run-vm: guest command exited with status $status after ${elapsed}s" >&2
+	exit "$status"
+fi
+
+reason="the guest never reported an exit status"
+if [[ "$qemu_status" == 124 || "$qemu_status" == 137 ]]; then
+	reason="WATCHDOG TIMEOUT: qemu killed after ${timeout}s"
+elif grep -q '^XTVM-BOOT-FAILED' "$console_log"; then
+	reason="guest boot failed: $(grep -m1 '^XTVM-BOOT-FAILED' "$console_log")"
+elif grep -q 'Kernel panic' "$console_log"; then
+	reason="guest kernel panic: $(grep -m1 'Kernel panic' "$console_log")"
+elif [[ "$qemu_status" != 0 ]]; then
+	reason="qemu failed with status $qemu_status"
+fi
+keep=1 # keep the console log for the post-mortem
+harness_fail "$reason (after ${elapsed}s; console log: $console_log)"
