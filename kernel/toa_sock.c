@@ -141,7 +141,9 @@ void toa_sock_release(struct sock *sk)
 		return;
 	if (rcu_access_pointer(__sk_user_data(sk)) == toa_sock_user_data(t))
 		RCU_INIT_POINTER(__sk_user_data(sk), NULL);
-	toa_stat_inc(sock_net(sk), TOA_STAT_SOCKETS_RELEASED);
+	/* A kernel socket may outlive its namespace's counters. */
+	if (check_net(sock_net(sk)))
+		toa_stat_inc(sock_net(sk), TOA_STAT_SOCKETS_RELEASED);
 	kfree_rcu(t, rcu);
 }
 

@@ -34,36 +34,14 @@ suite() {
 	passed=$((passed + p)) failed=$((failed + f))
 }
 
-tests/deps.sh || { echo "cannot install the dependencies"; exit 1; }
-
-# The kernel the VM boots, and its headers to build against.
-KIMG=$(ls -v /boot/vmlinuz-6.1.* 2>/dev/null | tail -n 1)
-KVER=${KIMG#/boot/vmlinuz-}
-KDIR=/usr/src/linux-headers-$KVER
-[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)"; exit 1; }
-
-echo "== build for $KVER"
-make -s KDIR="$KDIR" >"$OUT/build.log" 2>&1 &&
-	make -s -C tests/tools >>"$OUT/build.log" 2>&1 || {
-	cat "$OUT/build.log"
-	echo "build failed"
-	echo "0 passed, 1 failed"
-	exit 1
-}
+# shellcheck source=host-prepare.sh
+. tests/host-prepare.sh
+echo "== build"
+host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 
 suite parser make -s -C tests/unit check
 suite plugin make -s -C userspace check
 suite tools make -s -C tests/tools check
-
-# Install into a staging root the way "make install" does, and run depmod
-# here where it takes seconds; the guest copies the result into place.
-STAGE=$TOP/tests/.cache/stage-$KVER
-rm -rf "$STAGE"
-make -s install DESTDIR="$STAGE" KDIR="$KDIR" >/dev/null &&
-	ln -s "/lib/modules/$KVER/kernel" "$STAGE/lib/modules/$KVER/kernel" &&
-	cp /lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$STAGE/lib/modules/$KVER/" &&
-	depmod -b "$STAGE" "$KVER" &&
-	rm "$STAGE/lib/modules/$KVER/kernel" || { echo "staging failed"; exit 1; }
 
 suite "e2e-$KVER" tests/vm/run-vm.sh --kernel "$KIMG" --log "$OUT/vm-$KVER.log" \
 	--env XT_STAGE="$STAGE" -- tests/e2e/run-in-guest.sh

@@ -149,6 +149,7 @@ reset_test() {
 	local ipt
 	for ipt in iptables-nft iptables-legacy; do
 		in_ns server "$ipt" -t mangle -F 2>/dev/null
+		in_ns server "$ipt" -t raw -F 2>/dev/null
 	done
 	in_ns server sysctl -qw net.ipv4.tcp_syncookies=1
 	pkill -f "$TOOLS/toa-sender" 2>/dev/null

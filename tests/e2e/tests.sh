@@ -228,3 +228,21 @@ t_unload_reload_with_open_connection() {
 	exec {HOLD[1]}>&-
 	wait "$HOLD_PID" 2>/dev/null || true
 }
+
+# Connections the module cannot store a client for keep the proxy's
+# address, and the reason is counted.
+t_declined_notrack_and_other_helper() {
+	local got
+	server_rule && proxy_sends --syn 200 || return 1
+	in_ns server iptables-nft -t raw -A PREROUTING -p tcp --dport "$PEER_RULED" -j CT --notrack || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_RULED") || return 1
+	expect_match "NOTRACK" "$got" "^accept=$PROXY:" || return 1
+	expect_eq declined_no_conntrack "$(counter declined_no_conntrack)" 1 || return 1
+	in_ns server iptables-nft -t raw -F
+	in_ns server iptables-nft -t raw -A PREROUTING -p tcp --dport "$PEER_RULED" -j CT --helper ftp || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_RULED") || return 1
+	in_ns server iptables-nft -t raw -F
+	expect_match "ftp helper" "$got" "^accept=$PROXY:" || return 1
+	expect_eq declined_other_helper "$(counter declined_other_helper)" 1 || return 1
+	expect_eq sockets_attached "$(counter sockets_attached)" 0
+}

@@ -338,6 +338,6 @@ int main(void)
 	test_overrides();
 	test_space();
 	test_bad_packets();
-	printf("test-insert: %d checks, %d failed\n", checks, failures);
+	printf("test-insert: %d passed, %d failed\n", checks - failures, failures);
 	return failures != 0;
 }

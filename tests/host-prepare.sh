@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# Sourced by tests/run.sh and tests/demo.sh: install the dependencies,
+# pick Debian's 6.1 kernel for the VM, build everything against its
+# headers and stage "make install" for the guest.
+# Sets KIMG, KVER, KDIR, STAGE; returns non-zero on failure.
+
+host_prepare() {
+	local out=$1
+	mkdir -p "$out"
+	tests/deps.sh >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; echo "cannot install the dependencies" >&2; return 1; }
+
+	KIMG=$(ls -v /boot/vmlinuz-6.1.* 2>/dev/null | tail -n 1)
+	KVER=${KIMG#/boot/vmlinuz-}
+	KDIR=/usr/src/linux-headers-$KVER
+	[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)" >&2; return 1; }
+
+	make -s KDIR="$KDIR" >"$out/build.log" 2>&1 &&
+		make -s -C tests/tools >>"$out/build.log" 2>&1 ||
+		{ cat "$out/build.log"; echo "build failed" >&2; return 1; }
+
+	# What "make install" does, into a staging root; depmod runs here,
+	# where it takes seconds (over 9p under TCG it takes minutes).
+	STAGE=$TOP/tests/.cache/stage-$KVER
+	rm -rf "$STAGE"
+	make -s install DESTDIR="$STAGE" KDIR="$KDIR" >/dev/null &&
+		ln -s "/lib/modules/$KVER/kernel" "$STAGE/lib/modules/$KVER/kernel" &&
+		cp /lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$STAGE/lib/modules/$KVER/" &&
+		depmod -b "$STAGE" "$KVER" &&
+		rm "$STAGE/lib/modules/$KVER/kernel" ||
+		{ echo "staging the install failed" >&2; return 1; }
+}
