@@ -41,23 +41,19 @@ static const struct nf_conntrack_expect_policy toa_expect_policy = {
 	.name = "toa",
 };
 
+#define TOA_HELPER(fam)					\
+	{							\
+		.name			= "toa",		\
+		.me			= THIS_MODULE,		\
+		.tuple.src.l3num	= fam,			\
+		.tuple.dst.protonum	= IPPROTO_TCP,		\
+		.help			= toa_helper_help,	\
+		.expect_policy		= &toa_expect_policy,	\
+	}
+
 static struct nf_conntrack_helper toa_helpers[] __read_mostly = {
-	{
-		.name			= "toa",
-		.me			= THIS_MODULE,
-		.tuple.src.l3num	= NFPROTO_IPV4,
-		.tuple.dst.protonum	= IPPROTO_TCP,
-		.help			= toa_helper_help,
-		.expect_policy		= &toa_expect_policy,
-	},
-	{
-		.name			= "toa",
-		.me			= THIS_MODULE,
-		.tuple.src.l3num	= NFPROTO_IPV6,
-		.tuple.dst.protonum	= IPPROTO_TCP,
-		.help			= toa_helper_help,
-		.expect_policy		= &toa_expect_policy,
-	},
+	TOA_HELPER(NFPROTO_IPV4),
+	TOA_HELPER(NFPROTO_IPV6),
 };
 
 static bool toa_helper_is_ours(const struct nf_conntrack_helper *helper)

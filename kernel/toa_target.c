@@ -42,31 +42,23 @@ static void toa_tg_destroy(const struct xt_tgdtor_param *par)
 	nf_ct_netns_put(par->net, par->family);
 }
 
+#define TOA_TARGET(fam)					\
+	{							\
+		.name		= "TOA",			\
+		.family		= fam,				\
+		.table		= "mangle",			\
+		.hooks		= 1 << NF_INET_PRE_ROUTING,	\
+		.proto		= IPPROTO_TCP,			\
+		.target		= toa_tg,			\
+		.targetsize	= sizeof(struct xt_toa_tginfo),	\
+		.checkentry	= toa_tg_check,			\
+		.destroy	= toa_tg_destroy,		\
+		.me		= THIS_MODULE,			\
+	}
+
 static struct xt_target toa_tg_reg[] __read_mostly = {
-	{
-		.name		= "TOA",
-		.family		= NFPROTO_IPV4,
-		.table		= "mangle",
-		.hooks		= 1 << NF_INET_PRE_ROUTING,
-		.proto		= IPPROTO_TCP,
-		.target		= toa_tg,
-		.targetsize	= sizeof(struct xt_toa_tginfo),
-		.checkentry	= toa_tg_check,
-		.destroy	= toa_tg_destroy,
-		.me		= THIS_MODULE,
-	},
-	{
-		.name		= "TOA",
-		.family		= NFPROTO_IPV6,
-		.table		= "mangle",
-		.hooks		= 1 << NF_INET_PRE_ROUTING,
-		.proto		= IPPROTO_TCP,
-		.target		= toa_tg,
-		.targetsize	= sizeof(struct xt_toa_tginfo),
-		.checkentry	= toa_tg_check,
-		.destroy	= toa_tg_destroy,
-		.me		= THIS_MODULE,
-	},
+	TOA_TARGET(NFPROTO_IPV4),
+	TOA_TARGET(NFPROTO_IPV6),
 };
 
 int toa_target_init(void)

@@ -173,40 +173,26 @@ static void TOA_save(const void *ip, const struct xt_entry_target *target)
 	TOA_print_kinds(kinds);
 }
 
-/* No .xlate: nftables has no equivalent, so iptables-translate refuses. */
-static struct xtables_target toa_tg_reg[] = {
-	{
-		.family		= NFPROTO_IPV4,
-		.name		= "TOA",
-		.version	= XTABLES_VERSION,
-		.revision	= 0,
-		.size		= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
-		.userspacesize	= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
-		.help		= TOA_help,
-		.init		= TOA_init,
-		.print		= TOA_print,
-		.save		= TOA_save,
-		.x6_parse	= TOA_parse,
-		.x6_options	= TOA_opts,
-	},
-	{
-		.family		= NFPROTO_IPV6,
-		.name		= "TOA",
-		.version	= XTABLES_VERSION,
-		.revision	= 0,
-		.size		= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
-		.userspacesize	= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
-		.help		= TOA_help,
-		.init		= TOA_init,
-		.print		= TOA_print,
-		.save		= TOA_save,
-		.x6_parse	= TOA_parse,
-		.x6_options	= TOA_opts,
-	},
+/*
+ * One registration serves iptables and ip6tables.  No .xlate: nftables has
+ * no equivalent, so iptables-translate says it cannot translate the rule.
+ */
+static struct xtables_target toa_tg_reg = {
+	.family		= NFPROTO_UNSPEC,
+	.name		= "TOA",
+	.version	= XTABLES_VERSION,
+	.revision	= 0,
+	.size		= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
+	.userspacesize	= XT_ALIGN(sizeof(struct xt_toa_tginfo)),
+	.help		= TOA_help,
+	.init		= TOA_init,
+	.print		= TOA_print,
+	.save		= TOA_save,
+	.x6_parse	= TOA_parse,
+	.x6_options	= TOA_opts,
 };
 
 static void __attribute__((constructor)) libxt_TOA_init(void)
 {
-	xtables_register_targets(toa_tg_reg,
-				 sizeof(toa_tg_reg) / sizeof(toa_tg_reg[0]));
+	xtables_register_target(&toa_tg_reg);
 }

@@ -128,14 +128,17 @@ topology_up() {
 	in_ns proxy sysctl -qw net.ipv4.ip_forward=1
 
 	# The proxy: DNAT, SNAT only what it DNATed, TOA on the first two
-	# packets (SYN, handshake ACK) of each forwarded connection.
+	# packets (SYN, handshake ACK) of each forwarded connection. The next
+	# few are queued too, marked "pass", so that data cannot overtake the
+	# handshake ACK while it is in user space.
 	in_ns proxy iptables-nft-restore <<-EOF2
 		*nat
 		-A PREROUTING -d $VIP/32 -p tcp -j DNAT --to-destination $SERVER
 		-A POSTROUTING -o p1 -m conntrack --ctstate DNAT -j SNAT --to-source $PROXY
 		COMMIT
 		*mangle
-		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:2 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
+		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets -j MARK --set-xmark 0x1/0x1
+		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
 		COMMIT
 	EOF2
 

@@ -129,7 +129,11 @@ t_syncookies() {
 }
 
 t_rule_syntax_refused() {
-	local out
+	local out ipt
+	for ipt in iptables-nft iptables-legacy ip6tables-nft ip6tables-legacy; do
+		"$ipt" -j TOA --help | grep -q -- '--toa-kind KIND' ||
+			fail "$ipt -j TOA --help shows no TOA help" || return 1
+	done
 	for args in "-t filter -A INPUT -p tcp -j TOA" \
 		"-t mangle -A PREROUTING -j TOA" \
 		"-t mangle -A INPUT -p tcp -j TOA" \

@@ -127,6 +127,9 @@ static void report(enum toa_result res, const struct toa_info *in, uint32_t id, 
 	}
 }
 
+/* Packets carrying this mark bit are passed on untouched, in order. */
+#define TOA_SENDER_PASS_MARK	0x1
+
 static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *nfmsg,
 		     struct nfq_data *nfa, void *data)
 {
@@ -145,7 +148,11 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *nfmsg,
 	if (!ph)
 		return 0;
 	id = ntohl(ph->packet_id);
-	if (len > 0 && len <= 0xffff) {
+	if (nfq_get_nfmark(nfa) & TOA_SENDER_PASS_MARK) {
+		/* Queued only so it cannot overtake the handshake packets. */
+		res = TOA_UNCHANGED;
+		memset(&info, 0, sizeof(info));
+	} else if (len > 0 && len <= 0xffff) {
 		memcpy(pkt, payload, len);
 		res = toa_rewrite(&cfg, pkt, len, sizeof(pkt), &info);
 	}

@@ -173,7 +173,7 @@ var_listing="$(find /var -xdev \( -type d -o -type l \) -printf '%p %m %U %G %l\
 cache_key="$(
 	{
 		echo "kver=$kver builtin=$builtin_drivers uid=$EUID"
-		sha256sum "$script_dir/initramfs-init.sh" "$busybox_bin"
+		cat "$script_dir/initramfs-init.sh" "$busybox_bin" | sha256sum
 		for m in "${modules[@]}"; do stat -c '%n %s %Y' "$m"; done
 		echo "$var_listing"
 	} | sha256sum | cut -c1-16
@@ -285,14 +285,34 @@ logs=("$console_log")
 echo "run-vm: booting $kernel ($kver), ${smp} CPUs, ${mem} MiB, timeout ${timeout}s" >&2
 start=$SECONDS
 
-# The watchdog is timeout(1); --foreground keeps qemu in our process group so that Ctrl-C
-# reaches it. The console goes through sed (drop the serial line's CRs) and tee.
-set +e
-timeout --foreground --kill-after=15 "$timeout" "${qemu[@]}" </dev/null 2>&1 |
-	sed -u 's/\r$//' | tee -a "${logs[@]}"
-statuses=("${PIPESTATUS[@]}")
-set -e
-qemu_status="${statuses[0]}"
+# The watchdog is timeout(1) (TERM, then KILL 15 s later). The console goes through sed (drop
+# the serial line's CRs) and tee. The pipeline runs in the background so that a signal to
+# this script (Ctrl-C, CI cancelling the job) stops qemu at once instead of leaving it to
+# the watchdog. (Background jobs ignore SIGINT: the trap forwards it as TERM.)
+# shellcheck disable=SC2317 # invoked by the traps
+stop_qemu() {
+	interrupted="$1"
+	echo "run-vm: interrupted (SIG$1): stopping qemu" >&2
+	[[ -s "$rundir/qemu.pid" ]] && kill -TERM "$(<"$rundir/qemu.pid")" 2>/dev/null
+	return 0
+}
+interrupted=""
+trap 'stop_qemu INT' INT
+trap 'stop_qemu TERM' TERM
+trap 'stop_qemu HUP' HUP
+{
+	timeout --foreground --kill-after=15 "$timeout" "${qemu[@]}" </dev/null 2>&1 &
+	echo "$!" >"$rundir/qemu.pid"
+	wait "$!"
+	echo "$?" >"$rundir/qemu.status"
+} | sed -u 's/\r$//' | tee -a "${logs[@]}" &
+pipeline=$!
+# wait returns early when a trapped signal arrives: wait again until the pipeline is gone.
+while kill -0 "$pipeline" 2>/dev/null; do
+	wait "$pipeline" || true
+done
+trap - INT TERM HUP
+qemu_status="$(cat "$rundir/qemu.status" 2>/dev/null || echo unknown)"
 elapsed=$((SECONDS - start))
 
 # ---------------------------------------------------------------------------------------------
@@ -302,6 +322,10 @@ if [[ -s "$rundir/rc" ]]; then
 	status="$(head -n1 "$rundir/rc")"
 else
 	status="$(sed -n "s/^XTVM-EXIT-STATUS $run_id \([0-9]\{1,3\}\)\$/\1/p" "$console_log" | tail -n1)"
+fi
+if [[ -n "$interrupted" ]]; then
+	keep=1
+	harness_fail "interrupted by SIG$interrupted after ${elapsed}s (qemu stopped; console log: $console_log)"
 fi
 if [[ "$status" =~ ^[0-9]+$ ]]; then
 	echo "run-vm: guest command exited with status $status after ${elapsed}s" >&2
