@@ -21,6 +21,13 @@ PACKAGES=(
 	libmnl-dev
 	linux-headers-amd64      # headers of the 6.1 kernel the VM boots (module build)
 	git                      # tests/vm/run-vm.sh locates the checkout with git
+	# --- the debug kernel (tests/debug-kernel/build.sh) ---
+	linux-source-6.1
+	bc
+	bison
+	flex
+	libelf-dev
+	libssl-dev
 	# --- VM harness (tests/vm/run-vm.sh) ---
 	linux-image-amd64        # the 6.1 kernel booted under qemu (its modules feed the initramfs)
 	qemu-system-x86          # TCG emulation, 9p (virtfs) shares

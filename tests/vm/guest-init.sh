@@ -2,7 +2,7 @@
 # Stage 2 of the xt_TOA test VM: PID 1 after switch_root, run by the host's bash from the
 # checkout share (see initramfs-init.sh for stage 1, run-vm.sh for the host side).
 #
-# Runs the command run-vm.sh stored in the run directory, in the checkout directory, with a
+# Runs the command run-vm.sh stored in the run directory, in the directory it chose, with a
 # clean environment, stdin from /dev/null and stdout/stderr on the serial console. Then it
 # records the exit status (file "rc" in the run directory, plus a marker line on the console)
 # and powers the VM off. It must always reach the power-off: no `set -e` here.
@@ -57,8 +57,9 @@ fi
 # Variables from the host (--env NAME=VALUE, forwarded XT_*): "export NAME=VALUE" lines.
 # shellcheck source=/dev/null
 [[ -r "$rundir/env" ]] && source "$rundir/env"
-# The command: array xtvm_argv. One element is a bash script, several are an argv.
-xtvm_argv=()
+# The command: array xtvm_argv (one element is a bash script, several are an argv) and its
+# working directory xtvm_cwd.
+xtvm_argv=() xtvm_cwd="$src"
 # shellcheck source=/dev/null
 source "$rundir/cmd"
 
@@ -67,7 +68,7 @@ if ((debug)); then
 	echo "xtvm: kernel $XTVM_KVER, root $XTVM_ROOT_MODE, up ${uptime}s, running: ${xtvm_argv[*]}"
 fi
 
-cd "$src" || poweroff_now 1
+cd "$xtvm_cwd" || poweroff_now 1
 if ((${#xtvm_argv[@]} == 1)); then
 	bash -c "${xtvm_argv[0]}" </dev/null
 else

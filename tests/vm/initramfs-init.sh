@@ -11,8 +11,8 @@
 # is writable, writes vanish at power-off. If overlayfs cannot be mounted over 9p ("fallback"
 # mode, or forced with xtvm.overlay=0): the 9p root itself, read-only, with writable overlays
 # (tmpfs upper) on /lib/modules/$(uname -r) and the xtables directory only.
-# In both modes /tmp, /run and /var are fresh tmpfs (/var seeded with the host's directory
-# skeleton, no files).
+# In both modes /tmp, /run, /var and /root are fresh tmpfs (/var seeded with the host's
+# directory skeleton, no files).
 #
 # Parameters come from the kernel command line:
 #   xtvm.src=PATH   absolute host path of the checkout; mounted at the same path
@@ -88,8 +88,9 @@ if [ "$mode" = fallback ]; then
 fi
 log "root mode: $mode"
 
-# Fresh /tmp, /run, /var in both modes.
+# Fresh /tmp, /run, /var and /root (HOME: nothing of the host user's) in both modes.
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /newroot/tmp || fail "tmpfs /tmp"
+mount -t tmpfs -o mode=0700 tmpfs /newroot/root || fail "tmpfs /root"
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /newroot/run || fail "tmpfs /run"
 mount -t tmpfs -o mode=0755 tmpfs /newroot/var || fail "tmpfs /var"
 mkdir -p /newroot/run/lock && chmod 1777 /newroot/run/lock

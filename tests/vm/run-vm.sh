@@ -5,14 +5,16 @@
 #   tests/vm/run-vm.sh [OPTIONS] -- CMD [ARGS...]
 #
 #   One CMD argument is a bash script (run with `bash -c`); several are a command and its
-#   arguments, run as they are. It runs as root in the checkout directory, with
+#   arguments, run as they are. It runs as root in the current directory if that is inside
+#   the checkout, else in the checkout's top directory, with
 #   PATH=/usr/sbin:/usr/bin:/sbin:/bin, stdin from /dev/null, stdout and stderr on the serial
 #   console, which this script streams to its stdout (and to --log).
 #
 # Options:
-#   --kernel FILE       kernel image (default: newest /boot/vmlinuz-6.1.*)
+#   --kernel FILE       kernel image: a bzImage or an ELF vmlinux (default: /boot/vmlinuz-VER
+#                       with --kver, else the newest /boot/vmlinuz-6.1.*)
 #   --kver VER          kernel version, whose modules come from /lib/modules/VER
-#                       (default: read from the image's header)
+#                       (default: read from the kernel image)
 #   --builtin-drivers   the kernel has virtio-pci, 9p and overlayfs built in: no modules
 #                       in the initramfs (custom bzImage, e.g. a KASAN build)
 #   --mem MiB           guest memory (default 2048)
@@ -24,6 +26,9 @@
 #   --append ARGS       extra kernel command line (e.g. "oops=panic", "slub_debug")
 #   --qemu-arg ARG      extra qemu argument (repeatable, e.g. --qemu-arg -plugin ...)
 #   --no-overlay        do not try the overlayfs root (use the fallback layout)
+#   --no-pvh            boot the bzImage as it is (default: boot its uncompressed vmlinux through
+#                       the PVH entry point when the kernel has one; this skips the in-guest
+#                       decompression, which takes ~4 s under TCG; the vmlinux is cached)
 #   --seabios           boot through SeaBIOS instead of qboot (qboot, when installed, is the
 #                       default: about a second faster, and no BIOS noise on the console)
 #   --verbose           show kernel boot messages and stage-1 progress
@@ -40,7 +45,8 @@
 #     layer, so every path is writable (make install, depmod) and nothing reaches the host;
 #     XTVM_ROOT_MODE=overlay. If overlayfs over 9p fails: the read-only 9p root with writable
 #     overlays on /lib/modules/VER and the xtables directory only; XTVM_ROOT_MODE=fallback.
-#   - /tmp, /run, /var: fresh tmpfs (/var holds the host's directory skeleton, no files);
+#   - /tmp, /run, /var, /root: fresh tmpfs (/var holds the host's directory skeleton, no
+#     files);
 #   - the checkout: shared read-write at the same absolute path as on the host;
 #   - no network device; loopback is up; hostname xtvm; XTVM=1 in the environment.
 #   - /proc/sys/kernel/modprobe is /sbin/modprobe (module autoload works); debugfs mounted.
@@ -66,7 +72,7 @@ usage() {
 # ---------------------------------------------------------------------------------------------
 # Options
 kernel="" kver="" builtin_drivers=0 mem=2048 smp=2 timeout=1200 log_file=""
-append="" no_overlay=0 verbose=0 keep=0 rebuild=0 seabios=0
+append="" no_overlay=0 verbose=0 keep=0 rebuild=0 seabios=0 pvh=1
 env_args=() qemu_extra=()
 while (($#)); do
 	case "$1" in
@@ -82,6 +88,7 @@ while (($#)); do
 	--qemu-arg) qemu_extra+=("${2:?--qemu-arg needs an argument}") && shift ;;
 	--no-overlay) no_overlay=1 ;;
 	--seabios) seabios=1 ;;
+	--no-pvh) pvh=0 ;;
 	--verbose) verbose=1 ;;
 	--keep) keep=1 ;;
 	--rebuild) rebuild=1 ;;
@@ -124,6 +131,11 @@ find "$cache_dir/runs" -mindepth 1 -maxdepth 1 -mtime +0 -exec rm -rf {} + 2>/de
 # ---------------------------------------------------------------------------------------------
 # Kernel and its version.
 
+# True if file $1 starts with the ELF magic.
+is_elf() {
+	[[ "$(head -c4 "$1" | od -An -tx1 | tr -d ' \n')" == 7f454c46 ]]
+}
+
 # Version string of a bzImage: the setup header's kernel_version field (offset 0x20e) points
 # to a NUL-terminated string at 0x200 + value, e.g. "6.1.0-56-amd64 (debian-kernel@...) #1 ...".
 bzimage_version() {
@@ -136,17 +148,79 @@ bzimage_version() {
 		cut -d' ' -f1
 }
 
-if [[ -z "$kernel" ]]; then
+if [[ -z "$kernel" && -n "$kver" ]]; then
+	kernel="/boot/vmlinuz-$kver"
+elif [[ -z "$kernel" ]]; then
 	kernel="$(compgen -G '/boot/vmlinuz-6.1.*' | sort -V | tail -n1 || true)"
 	[[ -n "$kernel" ]] || harness_fail "no /boot/vmlinuz-6.1.* kernel installed (apt-get install linux-image-amd64), or pass --kernel"
 fi
 [[ -f "$kernel" && -r "$kernel" ]] || harness_fail "kernel image not found or unreadable: $kernel"
+kernel="$(realpath "$kernel")"
 if [[ -z "$kver" ]]; then
-	kver="$(bzimage_version "$kernel" || true)"
-	[[ -n "$kver" ]] || harness_fail "$kernel is not a bzImage (no HdrS header); pass --kver if it is a kernel"
+	if is_elf "$kernel"; then
+		# An uncompressed vmlinux: its banner string holds the version.
+		kver="$(LC_ALL=C grep -aom1 'Linux version [^ ]*' "$kernel" | cut -d' ' -f3 || true)"
+	else
+		kver="$(bzimage_version "$kernel" || true)"
+	fi
+	[[ -n "$kver" ]] || harness_fail "cannot read a kernel version from $kernel (not a bzImage or vmlinux?); pass --kver if it is a kernel"
 fi
 if ((!builtin_drivers)) && [[ ! -d "/lib/modules/$kver" ]]; then
 	harness_fail "no /lib/modules/$kver for $kernel (pass --kver, or --builtin-drivers for a kernel with virtio/9p built in)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# PVH: a bzImage decompresses itself in the guest, ~4 s of a ~10 s boot under TCG. qemu can
+# instead load the uncompressed ELF vmlinux at its PVH entry point (CONFIG_PVH=y, as in
+# Debian's kernels). Extract it once (as scripts/extract-vmlinux does) and cache it.
+
+# True if the ELF file has a XEN_ELFNOTE_PHYS32_ENTRY (type 18) note: the PVH entry point.
+has_pvh_note() {
+	readelf -n "$1" 2>/dev/null | grep -Eq 'PHYS32_ENTRY|note type: \(0x0*12\)'
+}
+
+# Print the path of the cached vmlinux of bzImage $1, extracting it if needed; fail if the
+# image has no PVH-capable payload this function can decompress.
+pvh_vmlinux() {
+	local image="$1" key out tmp magic tool offset
+	key="$(stat -c '%s %Y' "$image" | sha256sum | cut -c1-12)"
+	out="$cache_dir/vmlinux-$kver-$key"
+	if [[ -s "$out" ]]; then
+		echo "$out"
+		return 0
+	fi
+	[[ -e "$out.nopvh" ]] && return 1 # looked before: no PVH entry
+	tmp="$(mktemp "$cache_dir/vmlinux-build.XXXXXX")"
+	# Compressed payload: the first offset where a known magic decompresses to an ELF file.
+	for magic in '\xfd7zXZ\x00:xz -dcq --single-stream' '\x28\xb5\x2f\xfd:zstd -dcq' \
+		'\x1f\x8b\x08:gzip -dcq'; do
+		tool="${magic#*:}"
+		command -v "${tool%% *}" >/dev/null || continue
+		while read -r offset; do
+			# shellcheck disable=SC2086 # $tool is a command and its options
+			tail -c "+$((offset + 1))" "$image" | $tool >"$tmp" 2>/dev/null
+			if is_elf "$tmp" && has_pvh_note "$tmp"; then
+				chmod 0644 "$tmp"
+				find "$cache_dir" -maxdepth 1 -name "vmlinux-$kver-*" ! -name "${out##*/}" -delete
+				mv -f "$tmp" "$out"
+				echo "$out"
+				return 0
+			fi
+		done < <(LC_ALL=C grep -obUaP "${magic%%:*}" "$image" 2>/dev/null | cut -d: -f1 | head -n3)
+	done
+	rm -f "$tmp"
+	echo "run-vm: no PVH entry found in $image; booting the bzImage" >&2
+	: >"$out.nopvh"
+	return 1
+}
+
+boot_image="$kernel"
+if ((pvh)) && command -v readelf >/dev/null; then
+	if is_elf "$kernel"; then
+		: # already an ELF vmlinux: qemu boots it through PVH itself
+	elif vmlinux="$(pvh_vmlinux "$kernel")"; then
+		boot_image="$vmlinux"
+	fi
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -235,9 +309,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf 'xtvm_argv=(' >"$rundir/cmd"
-printf ' %q' "$@" >>"$rundir/cmd"
-printf ' )\n' >>"$rundir/cmd"
+# Guest working directory: the caller's, when it lies inside the checkout.
+guest_cwd="$(pwd -P)"
+[[ "$guest_cwd" == "$src" || "$guest_cwd" == "$src"/* ]] || guest_cwd="$src"
+{
+	printf 'xtvm_cwd=%q\n' "$guest_cwd"
+	printf 'xtvm_argv=('
+	printf ' %q' "$@"
+	printf ' )\n'
+} >"$rundir/cmd"
 
 : >"$rundir/env"
 add_env() {
@@ -267,7 +347,7 @@ qemu=(
 	-nographic -nodefaults -no-user-config -no-reboot
 	-serial stdio -monitor none
 	-nic none
-	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline"
+	-kernel "$boot_image" -initrd "$initramfs" -append "$cmdline"
 	-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$src,mount_tag=src,security_model=none,multidevs=remap"
 )
@@ -282,7 +362,9 @@ qemu+=("${qemu_extra[@]}")
 console_log="$rundir/console.log"
 logs=("$console_log")
 [[ -n "$log_file" ]] && logs+=("$log_file")
-echo "run-vm: booting $kernel ($kver), ${smp} CPUs, ${mem} MiB, timeout ${timeout}s" >&2
+boot_note=""
+[[ "$boot_image" != "$kernel" ]] && boot_note=", PVH entry of ${boot_image#"$src"/}"
+echo "run-vm: booting $kernel ($kver$boot_note), ${smp} CPUs, ${mem} MiB, timeout ${timeout}s" >&2
 start=$SECONDS
 
 # The watchdog is timeout(1) (TERM, then KILL 15 s later). The console goes through sed (drop
