@@ -47,6 +47,7 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/tools clean
+	$(MAKE) -C examples clean
 
 .PHONY: all module plugin install install-module install-plugin uninstall \
 	check demo clean

@@ -20,6 +20,7 @@ enum toa_stat {
 	TOA_STAT_OPTIONS_RECORDED,
 	TOA_STAT_OPTIONS_MALFORMED,
 	TOA_STAT_OPTIONS_CONFLICTING,
+	TOA_STAT_OPTIONS_NOT_TOA,
 	TOA_STAT_SOCKETS_ATTACHED,
 	TOA_STAT_SOCKETS_RELEASED,
 	TOA_STAT_SOCKETS_WITHOUT_OPTION,
@@ -52,6 +53,8 @@ void toa_sock_attach(struct sock *sk, const struct toa_addr *client);
 bool toa_sock_client(const struct sock *sk, struct toa_addr *client);
 void toa_sock_release(struct sock *sk);
 void toa_sock_release_all(void);
+int toa_sock_proc_init(struct net *net);
+void toa_sock_proc_exit(struct net *net);
 
 /* toa_hooks.c: kprobes on the socket life cycle and on getname */
 int toa_hooks_init(void);

@@ -99,11 +99,14 @@ static struct toa_ct *toa_ct_storage(struct nf_conn *ct, enum toa_stat *why)
 	return (struct toa_ct *)help->data;
 }
 
-static enum toa_parse_result toa_read_options(const struct sk_buff *skb,
+static enum toa_parse_result toa_read_options(struct net *net,
+					      const struct sk_buff *skb,
 					      unsigned int thoff,
 					      unsigned int kinds,
 					      struct toa_addr *client)
 {
+	enum toa_parse_result res;
+	unsigned int not_toa = 0;
 	u8 buf[MAX_TCP_OPTION_SPACE];
 	const struct tcphdr *th;
 	struct tcphdr _th;
@@ -119,7 +122,10 @@ static enum toa_parse_result toa_read_options(const struct sk_buff *skb,
 	opts = skb_header_pointer(skb, thoff + sizeof(*th), optlen, buf);
 	if (!opts)
 		return TOA_PARSE_MALFORMED;
-	return toa_parse_options(opts, optlen, kinds, client);
+	res = toa_parse_options(opts, optlen, kinds, client, &not_toa);
+	if (not_toa)
+		toa_stat_inc(net, TOA_STAT_OPTIONS_NOT_TOA);
+	return res;
 }
 
 static void toa_ct_record(struct net *net, struct toa_ct *tc,
@@ -158,7 +164,7 @@ void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
 			return;
 	}
 
-	switch (toa_read_options(skb, thoff, kinds, &client)) {
+	switch (toa_read_options(net, skb, thoff, kinds, &client)) {
 	case TOA_PARSE_MALFORMED:
 		toa_stat_inc(net, TOA_STAT_OPTIONS_MALFORMED);
 		break;

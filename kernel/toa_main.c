@@ -10,6 +10,7 @@
  *   toa_hooks.c      kprobes: socket creation, getname, socket destruction
  *   toa_sock.c       per-socket storage (sk_user_data)
  *   toa_stats.c      per-namespace counters in /proc/net/xt_TOA
+ *   (toa_sock.c also lists the TOA sockets in /proc/net/xt_TOA_sockets)
  */
 #include <linux/module.h>
 #include "toa.h"
@@ -18,15 +19,15 @@ static int __init toa_init(void)
 {
 	int ret;
 
-	ret = toa_stats_init();
-	if (ret)
-		return ret;
 	ret = toa_sock_init();
 	if (ret)
-		goto err_stats;
-	ret = toa_ct_init();
+		return ret;
+	ret = toa_stats_init();	/* the /proc files read the socket table */
 	if (ret)
 		goto err_sock;
+	ret = toa_ct_init();
+	if (ret)
+		goto err_stats;
 	ret = toa_hooks_init();
 	if (ret)
 		goto err_ct;
@@ -39,10 +40,10 @@ err_hooks:
 	toa_hooks_exit();
 err_ct:
 	toa_ct_exit();
-err_sock:
-	toa_sock_exit();
 err_stats:
 	toa_stats_exit();
+err_sock:
+	toa_sock_exit();
 	return ret;
 }
 
@@ -52,8 +53,8 @@ static void __exit toa_exit(void)
 	toa_target_exit();
 	toa_ct_exit();
 	toa_hooks_exit();
-	toa_sock_exit();
 	toa_stats_exit();
+	toa_sock_exit();
 }
 
 module_init(toa_init);

@@ -61,7 +61,8 @@ static enum toa_parse_result toa_decode(const __u8 *opt, struct toa_addr *out)
 
 enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 					unsigned int kinds,
-					struct toa_addr *out)
+					struct toa_addr *out,
+					unsigned int *not_toa)
 {
 	enum toa_parse_result res = TOA_PARSE_NONE;
 	struct toa_addr cur;
@@ -100,6 +101,7 @@ enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 				}
 				break;
 			case TOA_PARSE_NONE:
+				(*not_toa)++;
 				break;
 			}
 		}

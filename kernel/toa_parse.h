@@ -29,9 +29,14 @@ enum toa_parse_result {
 	TOA_PARSE_MALFORMED,	/* broken option list or TOA: trust nothing */
 };
 
+/*
+ * *not_toa is incremented for each option of a trusted kind 253/254 whose
+ * length is no TOA format (an RFC 6994 experiment, or a broken sender).
+ */
 enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 					unsigned int kinds,
-					struct toa_addr *out);
+					struct toa_addr *out,
+					unsigned int *not_toa);
 
 int toa_addr_equal(const struct toa_addr *a, const struct toa_addr *b);
 

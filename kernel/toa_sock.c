@@ -13,9 +13,13 @@
  * Entries are freed exactly once, by whoever unlinks them from the table.
  */
 #include <linux/hash.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include "toa.h"
 
@@ -177,6 +181,68 @@ void toa_sock_release_all(void)
 		spin_unlock_irqrestore(toa_sock_lock(bucket), flags);
 		cond_resched();
 	}
+}
+
+static void toa_seq_addr(struct seq_file *m, bool v6, const void *addr,
+			 __be16 port)
+{
+	if (v6)
+		seq_printf(m, "[%pI6c]:%u", addr, ntohs(port));
+	else
+		seq_printf(m, "%pI4:%u", addr, ntohs(port));
+}
+
+/*
+ * /proc/net/xt_TOA_sockets: "LOCAL PEER CLIENT KIND" for each TOA socket
+ * of the namespace, addresses as the kernel sees them and the client the
+ * proxy reported.  An application finds its connection here when its
+ * socket family cannot hold the client (an IPv6 client on an AF_INET
+ * socket, behind NAT64).  Readable by all, like /proc/net/tcp, which shows
+ * the same connections.  The bucket lock keeps each listed socket allocated.
+ */
+static int toa_sock_seq_show(struct seq_file *m, void *v)
+{
+	struct net *net = seq_file_single_net(m);
+	unsigned long flags;
+	struct toa_sock *t;
+	u32 bucket;
+
+	for (bucket = 0; bucket < (1 << TOA_SOCK_HASH_BITS); bucket++) {
+		spin_lock_irqsave(toa_sock_lock(bucket), flags);
+		hlist_for_each_entry(t, &toa_sock_hash[bucket], node) {
+			const struct sock *sk = t->sk;
+			const struct inet_sock *inet = inet_sk(sk);
+			bool v6 = sk->sk_family == AF_INET6;
+
+			if (!net_eq(sock_net(sk), net))
+				continue;
+			if (v6) {
+				toa_seq_addr(m, true, &sk->sk_v6_rcv_saddr, inet->inet_sport);
+				seq_putc(m, ' ');
+				toa_seq_addr(m, true, &sk->sk_v6_daddr, inet->inet_dport);
+			} else {
+				toa_seq_addr(m, false, &inet->inet_rcv_saddr, inet->inet_sport);
+				seq_putc(m, ' ');
+				toa_seq_addr(m, false, &inet->inet_daddr, inet->inet_dport);
+			}
+			seq_putc(m, ' ');
+			toa_seq_addr(m, t->client.v6, &t->client.addr, t->client.port);
+			seq_printf(m, " %u\n", t->client.kind);
+		}
+		spin_unlock_irqrestore(toa_sock_lock(bucket), flags);
+	}
+	return 0;
+}
+
+int toa_sock_proc_init(struct net *net)
+{
+	return proc_create_net_single("xt_TOA_sockets", 0444, net->proc_net,
+				      toa_sock_seq_show, NULL) ? 0 : -ENOMEM;
+}
+
+void toa_sock_proc_exit(struct net *net)
+{
+	remove_proc_entry("xt_TOA_sockets", net->proc_net);
 }
 
 int toa_sock_init(void)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per network namespace counters, shown in /proc/net/xt_TOA as
- * "name value" lines.  Per-CPU so that the packet path never shares a
+ * "name value" lines, and the namespace's /proc/net files.  Per-CPU so that the packet path never shares a
  * cache line between CPUs.
  */
 #include <linux/percpu.h>
@@ -24,6 +24,7 @@ static const char *const toa_stat_names[TOA_STAT_MAX] = {
 	[TOA_STAT_OPTIONS_RECORDED]		= "options_recorded",
 	[TOA_STAT_OPTIONS_MALFORMED]		= "options_malformed",
 	[TOA_STAT_OPTIONS_CONFLICTING]		= "options_conflicting",
+	[TOA_STAT_OPTIONS_NOT_TOA]		= "options_not_toa",
 	[TOA_STAT_SOCKETS_ATTACHED]		= "sockets_attached",
 	[TOA_STAT_SOCKETS_RELEASED]		= "sockets_released",
 	[TOA_STAT_SOCKETS_WITHOUT_OPTION]	= "sockets_without_option",
@@ -69,17 +70,24 @@ static int __net_init toa_net_init(struct net *net)
 	if (!tn->stats)
 		return -ENOMEM;
 	if (!proc_create_net_single("xt_TOA", 0444, net->proc_net,
-				    toa_stats_show, NULL)) {
-		free_percpu(tn->stats);
-		return -ENOMEM;
-	}
+				    toa_stats_show, NULL))
+		goto err_stats;
+	if (toa_sock_proc_init(net))
+		goto err_proc;
 	return 0;
+
+err_proc:
+	remove_proc_entry("xt_TOA", net->proc_net);
+err_stats:
+	free_percpu(tn->stats);
+	return -ENOMEM;
 }
 
 static void __net_exit toa_net_exit(struct net *net)
 {
 	struct toa_net *tn = net_generic(net, toa_net_id);
 
+	toa_sock_proc_exit(net);
 	remove_proc_entry("xt_TOA", net->proc_net);
 	free_percpu(tn->stats);
 }

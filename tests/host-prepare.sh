@@ -15,7 +15,8 @@ host_prepare() {
 	[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)" >&2; return 1; }
 
 	make -s KDIR="$KDIR" >"$out/build.log" 2>&1 &&
-		make -s -C tests/tools >>"$out/build.log" 2>&1 ||
+		make -s -C tests/tools >>"$out/build.log" 2>&1 &&
+		make -s -C examples >>"$out/build.log" 2>&1 ||
 		{ cat "$out/build.log"; echo "build failed" >&2; return 1; }
 
 	# What "make install" does, into a staging root; depmod runs here,
@@ -28,4 +29,27 @@ host_prepare() {
 		depmod -b "$STAGE" "$KVER" &&
 		rm "$STAGE/lib/modules/$KVER/kernel" ||
 		{ echo "staging the install failed" >&2; return 1; }
+}
+
+# debug_prepare: the KASAN + lockdep + kmemleak kernel (built once, cached),
+# xt_TOA built against it out of the source tree, and a staged install of
+# both. Sets DKIMG, DKVER, DSTAGE.
+debug_prepare() {
+	local out=$1 tree build
+	tree=$(tests/debug-kernel/build.sh) || return 1
+	DKIMG=$tree/arch/x86/boot/bzImage
+	DKVER=$(cat "$tree/include/config/kernel.release")
+	build=$TOP/tests/.cache/build-$DKVER
+	rm -rf "$build"
+	mkdir -p "$build"
+	cp -r kernel include "$build/"
+	make -s -C "$build/kernel" KDIR="$tree" >"$out/build-debug.log" 2>&1 ||
+		{ cat "$out/build-debug.log"; return 1; }
+	DSTAGE=$TOP/tests/.cache/stage-$DKVER
+	rm -rf "$DSTAGE"
+	make -s -C "$tree" modules_install INSTALL_MOD_PATH="$DSTAGE" DEPMOD=true >>"$out/build-debug.log" 2>&1 &&
+		install -D -m 0644 "$build/kernel/xt_TOA.ko" "$DSTAGE/lib/modules/$DKVER/updates/xt_TOA.ko" &&
+		make -s install-plugin DESTDIR="$DSTAGE" >/dev/null &&
+		depmod -b "$DSTAGE" "$DKVER" ||
+		{ echo "staging the debug install failed" >&2; return 1; }
 }

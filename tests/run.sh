@@ -46,5 +46,19 @@ suite tools make -s -C tests/tools check
 suite "e2e-$KVER" tests/vm/run-vm.sh --kernel "$KIMG" --log "$OUT/vm-$KVER.log" \
 	--env XT_STAGE="$STAGE" -- tests/e2e/run-in-guest.sh
 
+# The same suite under KASAN, lockdep and kmemleak (XT_DEBUG_KERNEL=0 skips
+# it on a developer's machine; CI always runs it).
+if [[ ${XT_DEBUG_KERNEL:-0} != 0 ]]; then
+	echo "== debug kernel (first build takes about 20 minutes)"
+	if debug_prepare "$OUT"; then
+		suite "e2e-$DKVER" tests/vm/run-vm.sh --kernel "$DKIMG" --builtin-drivers \
+			--mem 3072 --timeout 3000 --log "$OUT/vm-$DKVER.log" \
+			--env XT_STAGE="$DSTAGE" -- tests/e2e/run-in-guest.sh
+	else
+		echo "debug kernel: FAILED to build"
+		failed=$((failed + 1))
+	fi
+fi
+
 echo "all: $passed passed, $failed failed"
 ((failed == 0))

@@ -20,9 +20,15 @@ VIP=198.51.100.1
 PROXY=203.0.113.1
 SERVER=203.0.113.2
 IPT=${IPT:-iptables-nft}
+# The same roles over IPv6 (proxy NATs IPv6 to IPv6).
+CLIENT6=2001:db8:1::2
+VIP6=2001:db8:1::1
+PROXY6=2001:db8:2::1
+SERVER6=2001:db8:2::2
 
 # Ports on the server: RULED get a TOA rule, the others do not.
 NGINX_RULED=80 NGINX_PLAIN=8080 PEER_RULED=9000 PEER_PLAIN=9001 PEER_DUAL=9006
+LOOKUP=9002	# examples/toa-lookup, AF_INET
 
 fail() { echo "# FAIL: $*" >&2; return 1; }
 note() { echo "# $*"; }
@@ -49,6 +55,7 @@ expect_match() {
 
 topology_down() {
 	pkill -f "$TOOLS/toa-" 2>/dev/null
+	pkill -f "$TOP/examples/toa-lookup" 2>/dev/null
 	[[ -f $WORK/nginx/nginx.pid ]] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null
 	for ns in client proxy server; do
 		ip netns del "$ns" 2>/dev/null
@@ -76,6 +83,8 @@ http {
 	server {
 		listen $NGINX_RULED;
 		listen $NGINX_PLAIN;
+		listen [::]:$NGINX_RULED;
+		listen [::]:$NGINX_PLAIN;
 		location / { return 200 "hello\n"; }
 	}
 }
@@ -111,6 +120,8 @@ topology_up() {
 		addr add $CLIENT/24 dev c0
 		addr add $CLIENT2/24 dev c0
 		route add default via $VIP
+		addr add $CLIENT6/64 dev c0 nodad
+		-6 route add default via $VIP6
 	EOF2
 	ip -n proxy -batch - <<-EOF2
 		link set lo up
@@ -118,14 +129,18 @@ topology_up() {
 		link set p1 up
 		addr add $VIP/24 dev p0
 		addr add $PROXY/24 dev p1
+		addr add $VIP6/64 dev p0 nodad
+		addr add $PROXY6/64 dev p1 nodad
 	EOF2
 	ip -n server -batch - <<-EOF2
 		link set lo up
 		link set s0 up
 		addr add $SERVER/24 dev s0
 		route add default via $PROXY
+		addr add $SERVER6/64 dev s0 nodad
+		-6 route add default via $PROXY6
 	EOF2
-	in_ns proxy sysctl -qw net.ipv4.ip_forward=1
+	in_ns proxy sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 
 	# The proxy: DNAT, SNAT only what it DNATed, TOA on the first two
 	# packets (SYN, handshake ACK) of each forwarded connection. The next
@@ -141,16 +156,32 @@ topology_up() {
 		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
 		COMMIT
 	EOF2
+	in_ns proxy ip6tables-nft-restore <<-EOF2
+		*nat
+		-A PREROUTING -d $VIP6/128 -p tcp -j DNAT --to-destination $SERVER6
+		-A POSTROUTING -o p1 -m conntrack --ctstate DNAT -j SNAT --to-source $PROXY6
+		COMMIT
+		*mangle
+		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets -j MARK --set-xmark 0x1/0x1
+		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
+		COMMIT
+	EOF2
 
 	start_nginx || return 1
 	start_peer --v4 "$PEER_RULED" && start_peer --v4 "$PEER_PLAIN" &&
-		start_peer --dual "$PEER_DUAL"
+		start_peer --dual "$PEER_DUAL" || return 1
+	in_ns server "$TOP/examples/toa-lookup" "$LOOKUP" >"$WORK/lookup.log" 2>&1 &
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^listen=' "$WORK/lookup.log" && return 0
+		sleep 0.1
+	done
+	fail "toa-lookup did not start: $(cat "$WORK/lookup.log")"
 }
 
 # Undo what a test may have changed on the server; zero the counters' view.
 reset_test() {
 	local ipt
-	for ipt in iptables-nft iptables-legacy; do
+	for ipt in iptables-nft iptables-legacy ip6tables-nft ip6tables-legacy; do
 		in_ns server "$ipt" -t mangle -F 2>/dev/null
 		in_ns server "$ipt" -t raw -F 2>/dev/null
 	done
@@ -178,6 +209,12 @@ proxy_sends() {
 # only the proxy's address.
 server_rule() {
 	in_ns server "$IPT" -t mangle -A PREROUTING -s "$PROXY/32" -p tcp \
+		-m multiport --dports "$NGINX_RULED,$PEER_RULED,$PEER_DUAL,$LOOKUP" -j TOA "$@"
+}
+
+# server_rule6 [args after -j TOA]: the IPv6 rule, trusting the proxy.
+server_rule6() {
+	in_ns server "${IPT/iptables/ip6tables}" -t mangle -A PREROUTING -s "$PROXY6/128" -p tcp \
 		-m multiport --dports "$NGINX_RULED,$PEER_RULED,$PEER_DUAL" -j TOA "$@"
 }
 
@@ -190,7 +227,9 @@ ask_peer() {
 curl_nginx() {
 	local before i
 	before=$(wc -l <"$WORK/nginx/access.log")
-	in_ns client curl -s --max-time 10 --local-port "$1" "http://$2:$3/" >/dev/null ||
+	local host=$2
+	[[ $host == *:* ]] && host="[$host]"
+	in_ns client curl -s --max-time 10 --local-port "$1" "http://$host:$3/" >/dev/null ||
 		fail "curl to $2:$3 failed" || return 1
 	for ((i = 0; i < 50; i++)); do
 		(($(wc -l <"$WORK/nginx/access.log") > before)) && break

@@ -38,6 +38,12 @@ kmemleak_scan() {
 	cat /sys/kernel/debug/kmemleak
 }
 
+# Leak suspects from boot are not ours: only report those found later.
+if [[ -w /sys/kernel/debug/kmemleak ]]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	echo clear >/sys/kernel/debug/kmemleak
+fi
+
 mapfile -t all < <(grep -o '^t_[a-z0-9_]*' tests/e2e/tests.sh)
 selected=("${all[@]}")
 [[ -n ${XT_TESTS:-} ]] && read -r -a selected <<<"$XT_TESTS"

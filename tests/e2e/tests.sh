@@ -159,7 +159,7 @@ t_save_restore_roundtrip() {
 		in_ns server "$ipt" -t mangle -A PREROUTING -s 192.0.2.0/24 -p tcp --dport 443 -j TOA --toa-kind 254,253 || return 1
 		a=$(in_ns server "$ipt-save" -t mangle | grep -- '-j TOA')
 		note "$ipt-save: $a"
-		expect_match "$ipt-save default kinds" "$a" "-A PREROUTING -s $PROXY/32 -p tcp -m multiport --dports 80,9000,9006 -j TOA(\$|
+		expect_match "$ipt-save default kinds" "$a" "-A PREROUTING -s $PROXY/32 -p tcp -m multiport --dports 80,9000,9006,9002 -j TOA(\$|
 )" || return 1
 		expect_match "$ipt-save kinds" "$a" "--dport 443 -j TOA --toa-kind 253,254" || return 1
 		in_ns server "$ipt-save" -t mangle >"$WORK/saved" || return 1
@@ -169,6 +169,17 @@ t_save_restore_roundtrip() {
 		expect_eq "$ipt save/restore/save" "$b" "$a" || return 1
 		in_ns server "$ipt" -t mangle -L PREROUTING -n | grep -q 'TOA kinds 253,254' ||
 			fail "$ipt -L does not show the kinds" || return 1
+		in_ns server "$ipt" -t mangle -F
+	done
+	for ipt in ip6tables-nft ip6tables-legacy; do
+		in_ns server "$ipt" -t mangle -A PREROUTING -s "$PROXY6/128" -p tcp --dport 443 -j TOA --toa-kind 254 || return 1
+		a=$(in_ns server "$ipt-save" -t mangle | grep -- '-j TOA')
+		expect_eq "$ipt-save" "$a" "-A PREROUTING -s $PROXY6/128 -p tcp -m tcp --dport 443 -j TOA --toa-kind 254" || return 1
+		in_ns server "$ipt-save" -t mangle >"$WORK/saved" || return 1
+		in_ns server "$ipt" -t mangle -F
+		in_ns server "$ipt-restore" <"$WORK/saved" || fail "$ipt-restore refused its own save" || return 1
+		b=$(in_ns server "$ipt-save" -t mangle | grep -- '-j TOA')
+		expect_eq "$ipt save/restore/save" "$b" "$a" || return 1
 		in_ns server "$ipt" -t mangle -F
 	done
 }
@@ -249,4 +260,100 @@ t_declined_notrack_and_other_helper() {
 	expect_match "ftp helper" "$got" "^accept=$PROXY:" || return 1
 	expect_eq declined_other_helper "$(counter declined_other_helper)" 1 || return 1
 	expect_eq sockets_attached "$(counter sockets_attached)" 0
+}
+
+# IPv6 end to end: the DPVS-style 254/20 option over IPv6 transport.
+t_ipv6_client_ipv6_transport() {
+	local got p
+	server_rule6 && proxy_sends --syn 254v6 || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP6" "$NGINX_RULED") || return 1
+	expect_eq "nginx [::]:80" "$got" "$CLIENT6:$p $NGINX_RULED" || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP6" "$PEER_DUAL") || return 1
+	expect_eq "AF_INET6 socket" "$got" \
+		"accept=[$CLIENT6]:$p peer=[$CLIENT6]:$p local=[$SERVER6]:$PEER_DUAL" || return 1
+	got=$(curl_nginx "$(sport)" "$VIP6" "$NGINX_PLAIN") || return 1
+	expect_match "nginx, unruled port" "$got" "^$PROXY6:[0-9]+ $NGINX_PLAIN\$"
+}
+
+# An IPv4 client carried over IPv6 (a NAT46 proxy): ::ffff:client.
+t_ipv4_client_over_ipv6_transport() {
+	local got
+	server_rule6 && proxy_sends --syn 254 --addr 192.0.2.77 --port 4242 || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP6" "$PEER_DUAL") || return 1
+	expect_eq "AF_INET6 socket" "$got" \
+		"accept=[::ffff:192.0.2.77]:4242 peer=[::ffff:192.0.2.77]:4242 local=[$SERVER6]:$PEER_DUAL"
+}
+
+# An IPv6 client over IPv4 (a NAT64 proxy): an AF_INET socket cannot hold
+# it and keeps the proxy (counted); a dual-stack socket gets the client.
+t_ipv6_client_over_ipv4_transport() {
+	local got
+	server_rule && proxy_sends --syn 254v6 --addr 2001:db8:1::99 --port 4243 || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_RULED") || return 1
+	expect_match "AF_INET socket" "$got" "^accept=$PROXY:[0-9]+ peer=$PROXY:[0-9]+ " || return 1
+	expect_eq declined_family_mismatch "$(counter declined_family_mismatch)" 2 || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_DUAL") || return 1
+	expect_eq "AF_INET6 socket" "$got" \
+		"accept=[2001:db8:1::99]:4243 peer=[2001:db8:1::99]:4243 local=[::ffff:$SERVER]:$PEER_DUAL"
+}
+
+# Kind 253 (Alibaba IPv6, UCloud), when the rule trusts it.
+t_kind253_both_families() {
+	local got p
+	server_rule --toa-kind 253 && server_rule6 --toa-kind 253 || return 1
+	proxy_sends --syn 253 || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$PEER_RULED") || return 1
+	expect_eq "253/8" "$got" "accept=$CLIENT:$p peer=$CLIENT:$p local=$SERVER:$PEER_RULED" || return 1
+	proxy_sends --syn 253v6 || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP6" "$PEER_DUAL") || return 1
+	expect_eq "253/20" "$got" "accept=[$CLIENT6]:$p peer=[$CLIENT6]:$p local=[$SERVER6]:$PEER_DUAL"
+}
+
+# Kind 254 of a length that is no TOA (19, 21: RFC 6994 experiments or
+# broken senders) is ignored and counted; a truncated one is malformed.
+t_ipv6_bad_lengths_ignored() {
+	local spec got
+	server_rule6 || return 1
+	# (21 bytes do not fit next to a SYN's 20 bytes of options: the ACK.)
+	for spec in '--syn raw:fe13{port}000000000000000000000000000000' \
+		'--ack raw:fe15{port}0000000000000000000000000000000000' \
+		'--syn raw:fe14{port}0000000000000000'; do
+		# shellcheck disable=SC2086
+		proxy_sends $spec || return 1
+		got=$(ask_peer --sport "$(sport)" "$VIP6" "$PEER_DUAL") || return 1
+		expect_match "$spec" "$got" "^accept=\\[$PROXY6\\]:" || return 1
+	done
+	expect_eq options_not_toa "$(counter options_not_toa)" 2 || return 1
+	expect_eq options_malformed "$(counter options_malformed)" 1 || return 1
+	expect_eq options_recorded "$(counter options_recorded)" 0
+}
+
+# IPV6_ADDRFORM turns a dual-stack socket into AF_INET: it must still read
+# its stored client right (an IPv4 one in sockaddr_in).
+t_ipv6_addrform() {
+	local line p
+	server_rule && proxy_sends --syn 200 || return 1
+	p=$(sport)
+	coproc AF { in_ns client "$TOOLS/toa-peer" hold --sport "$p" "$VIP" "$PEER_DUAL"; }
+	read -r -t 30 line <&"${AF[0]}" || fail "no answer" || return 1
+	expect_match "before" "$line" "^accept=\\[::ffff:$CLIENT\\]:$p " || return 1
+	echo A >&"${AF[1]}"
+	read -r -t 30 line <&"${AF[0]}" || fail "no answer after ADDRFORM" || return 1
+	expect_eq "after IPV6_ADDRFORM" "$line" "peer=$CLIENT:$p" || return 1
+	exec {AF[1]}>&-
+	wait "$AF_PID" 2>/dev/null
+	return 0
+}
+
+# NAT64: the AF_INET socket keeps the proxy, and the application reads the
+# IPv6 client from /proc/net/xt_TOA_sockets (examples/toa-lookup.c).
+t_nat64_client_lookup() {
+	local got
+	server_rule && proxy_sends --syn 254v6 --addr 2001:db8:1::99 --port 4243 || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$LOOKUP") || return 1
+	expect_match "toa-lookup" "$got" "^peer=$PROXY:[0-9]+ client=\\[2001:db8:1::99\\]:4243\$"
 }

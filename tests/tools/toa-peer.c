@@ -188,6 +188,12 @@ static int serve_read(int fd)
 	if (n == 0)
 		return -1;
 	for (ssize_t i = 0; i < n; i++) {
+		int inet = AF_INET;
+
+		/* "A": turn the AF_INET6 socket into AF_INET (IPV6_ADDRFORM). */
+		if (buf[i] == 'A' &&
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_ADDRFORM, &inet, sizeof(inet)) < 0)
+			fprintf(stderr, "toa-peer: IPV6_ADDRFORM: %s\n", strerror(errno));
 		if (buf[i] != '\n')
 			continue;
 		snprintf(line, sizeof(line), "peer=%s\n", fmt_name(fd, 1, p));

@@ -25,6 +25,7 @@ struct tcase {
 	unsigned char opts[40];
 	enum toa_parse_result want;
 	unsigned char want_v6, want_kind;
+	unsigned int want_not_toa;
 };
 
 static const struct tcase cases[] = {
@@ -38,9 +39,12 @@ static const struct tcase cases[] = {
 	{ "254/20 ipv6", DEF, 20, { 254, 20, V6 }, TOA_PARSE_FOUND, 1, 254 },
 	{ "253/20 ipv6", ALL, 20, { 253, 20, V6 }, TOA_PARSE_FOUND, 1, 253 },
 	{ "200/20 malformed", DEF, 20, { 200, 20, V6 }, TOA_PARSE_MALFORMED },
-	{ "254/6 fast open exp is not toa", DEF, 8, { 254, 6, 0xf9, 0x89, 1, 2, 1, 1 }, TOA_PARSE_NONE },
-	{ "254/12 fast open cookie is not toa", DEF, 12, { 254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8 }, TOA_PARSE_NONE },
-	{ "254/19 not toa", DEF, 20, { 254, 19, 0x1f, 0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0 }, TOA_PARSE_NONE },
+	{ "254/6 fast open exp is not toa", DEF, 8, { 254, 6, 0xf9, 0x89, 1, 2, 1, 1 }, TOA_PARSE_NONE, .want_not_toa = 1 },
+	{ "254/12 fast open cookie is not toa", DEF, 12, { 254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8 }, TOA_PARSE_NONE, .want_not_toa = 1 },
+	{ "254/21 not toa", DEF, 24, { 254, 21, V6, 0, 0, 0, 0, 0 }, TOA_PARSE_NONE, .want_not_toa = 1 },
+	{ "254/20 truncated", DEF, 16, { 254, 20, 0x1f, 0x90, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0 }, TOA_PARSE_MALFORMED },
+	{ "253/12 untrusted kind is not counted", DEF, 12, { 253, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8 }, TOA_PARSE_NONE },
+	{ "254/19 not toa", DEF, 20, { 254, 19, 0x1f, 0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0 }, TOA_PARSE_NONE, .want_not_toa = 1 },
 	{ "length 0", DEF, 8, { 200, 0, V4 }, TOA_PARSE_MALFORMED },
 	{ "length 1", DEF, 8, { 200, 1, V4 }, TOA_PARSE_MALFORMED },
 	{ "length 7", DEF, 8, { 200, 7, V4 }, TOA_PARSE_MALFORMED },
@@ -61,11 +65,12 @@ static void check(const struct tcase *c)
 {
 	struct toa_addr got;
 	enum toa_parse_result res;
+	unsigned int not_toa = 0;
 	int ok;
 
 	memset(&got, 0xa5, sizeof(got));
-	res = toa_parse_options(c->opts, c->len, c->kinds, &got);
-	ok = res == c->want;
+	res = toa_parse_options(c->opts, c->len, c->kinds, &got, &not_toa);
+	ok = res == c->want && not_toa == c->want_not_toa;
 	if (ok && res == TOA_PARSE_FOUND) {
 		ok = got.v6 == c->want_v6 && got.kind == c->want_kind &&
 		     ntohs(got.port) == 8080;
@@ -86,14 +91,14 @@ static void check_no_overread(void)
 	const unsigned char base[40] = { LINUX_SYN, 254, 20, V6 };
 	unsigned char buf[40];
 	struct toa_addr got;
-	unsigned int len, pos, v, n = 0;
+	unsigned int len, pos, v, n = 0, not_toa = 0;
 
 	for (len = 0; len <= 40; len++)
 		for (pos = 0; pos < len; pos++)
 			for (v = 0; v < 256; v += 51) {
 				memcpy(buf, base, sizeof(buf));
 				buf[pos] = v;
-				toa_parse_options(buf, len, ALL, &got);
+				toa_parse_options(buf, len, ALL, &got, &not_toa);
 				n++;
 			}
 	printf("ok - %u truncated and corrupted option lists parsed\n", n);
