@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Build the debug kernel of the test VM (KASAN, lockdep, kmemleak) from
 # Debian's linux-source-6.1, with debug.config merged over defconfig and
-# kvm_guest.config. About 20 minutes on 2 cores; the result is cached under
-# tests/.cache/debug-kernel-<source version>/ and reused while the source
-# package and debug.config are unchanged.
+# kvm_guest.config. About 25 minutes on 2 cores. The result is cached in
+# $XT_CACHE (default /var/cache/xt-toa), keyed by the source package
+# version and debug.config, so every checkout on the machine shares it.
 #
-# Prints the build directory (usable as KDIR; bzImage in arch/x86/boot).
+# Prints the build tree (usable as KDIR; bzImage in arch/x86/boot).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
+cache=${XT_CACHE:-/var/cache/xt-toa}
 tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
 [[ -n $tarball ]] || { echo "debug-kernel: install linux-source-6.1" >&2; exit 1; }
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1)
-key=$(cat "$here/debug.config" "$0" | sha256sum | cut -c1-12)
-dir=$top/tests/.cache/debug-kernel-$srcver-$key
+key=$(sha256sum <"$here/debug.config" | cut -c1-12)
+dir=$cache/debug-kernel-$srcver-$key
 tree=$dir/linux
 
 if [[ -f $dir/done ]]; then
@@ -40,7 +40,7 @@ cd "$tree"
 			grep -qx "$opt=$val" .config || { echo "debug-kernel: $line did not take: $(grep "^$opt=" .config || echo unset)" >&2; exit 1; }
 		fi
 	done
-	echo "debug-kernel: building (about 20 minutes on 2 cores)" >&2
+	echo "debug-kernel: building (about 25 minutes on 2 cores)" >&2
 	make -j"$(($(nproc) + 1))" bzImage modules
 } >"$dir/build.log" 2>&1 || { tail -n 40 "$dir/build.log" >&2; exit 1; }
 touch "$dir/done"

@@ -77,8 +77,13 @@ for t in "${selected[@]}"; do
 done
 
 # Whatever is left hanging after all tests: leaks only show at unload.
+reset_test >/dev/null 2>&1
 topology_down
-rmmod xt_TOA 2>/dev/null
+# Namespaces (and their rules, which hold the module) go away asynchronously.
+for ((i = 0; i < 50; i++)); do
+	rmmod xt_TOA 2>/dev/null && break
+	sleep 0.2
+done
 kmemleak_scan >/tmp/kernel.log
 dmesg >>/tmp/kernel.log
 if grep -Eq "$BAD" /tmp/kernel.log || lsmod | grep -q '^xt_TOA '; then
