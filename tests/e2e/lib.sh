@@ -35,6 +35,16 @@ note() { echo "# $*"; }
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# wait_for COMMAND: poll COMMAND (eval'd) for up to 10 s.
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # sport: a client source port not used before in this run, so that no
 # connection ever meets the TIME_WAIT of an earlier test's one.
 sport() {
@@ -95,13 +105,24 @@ CONF
 
 # start_peer MODE PORT: toa-peer's server; returns once it listens.
 start_peer() {
-	local log=$WORK/peer-$2.log i
+	local log=$WORK/peer-$2.log
 	in_ns server "$TOOLS/toa-peer" serve "$1" "$2" >"$log" 2>&1 &
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^listen=' "$log" && return 0
-		sleep 0.1
-	done
-	fail "toa-peer serve $1 $2 did not start: $(cat "$log")"
+	wait_for 'grep -q "^listen=" "$log"' ||
+		fail "toa-peer serve $1 $2 did not start: $(cat "$log")"
+}
+
+# proxy_rules VIP/LEN SERVER PROXY: the proxy's ruleset for one family.
+proxy_rules() {
+	cat <<-EOF2
+		*nat
+		-A PREROUTING -d $1 -p tcp -j DNAT --to-destination $2
+		-A POSTROUTING -o p1 -m conntrack --ctstate DNAT -j SNAT --to-source $3
+		COMMIT
+		*mangle
+		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets -j MARK --set-xmark 0x1/0x1
+		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
+		COMMIT
+	EOF2
 }
 
 # Built once for the whole suite (process start-up is slow under TCG);
@@ -146,36 +167,15 @@ topology_up() {
 	# packets (SYN, handshake ACK) of each forwarded connection. The next
 	# few are queued too, marked "pass", so that data cannot overtake the
 	# handshake ACK while it is in user space.
-	in_ns proxy iptables-nft-restore <<-EOF2
-		*nat
-		-A PREROUTING -d $VIP/32 -p tcp -j DNAT --to-destination $SERVER
-		-A POSTROUTING -o p1 -m conntrack --ctstate DNAT -j SNAT --to-source $PROXY
-		COMMIT
-		*mangle
-		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets -j MARK --set-xmark 0x1/0x1
-		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
-		COMMIT
-	EOF2
-	in_ns proxy ip6tables-nft-restore <<-EOF2
-		*nat
-		-A PREROUTING -d $VIP6/128 -p tcp -j DNAT --to-destination $SERVER6
-		-A POSTROUTING -o p1 -m conntrack --ctstate DNAT -j SNAT --to-source $PROXY6
-		COMMIT
-		*mangle
-		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets -j MARK --set-xmark 0x1/0x1
-		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
-		COMMIT
-	EOF2
+	proxy_rules "$VIP/32" "$SERVER" "$PROXY" | in_ns proxy iptables-nft-restore &&
+		proxy_rules "$VIP6/128" "$SERVER6" "$PROXY6" | in_ns proxy ip6tables-nft-restore || return 1
 
 	start_nginx || return 1
 	start_peer --v4 "$PEER_RULED" && start_peer --v4 "$PEER_PLAIN" &&
 		start_peer --dual "$PEER_DUAL" || return 1
 	in_ns server "$TOP/examples/toa-lookup" "$LOOKUP" >"$WORK/lookup.log" 2>&1 &
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^listen=' "$WORK/lookup.log" && return 0
-		sleep 0.1
-	done
-	fail "toa-lookup did not start: $(cat "$WORK/lookup.log")"
+	wait_for 'grep -q "^listen=" "$WORK/lookup.log"' ||
+		fail "toa-lookup did not start: $(cat "$WORK/lookup.log")"
 }
 
 # Undo what a test may have changed on the server; zero the counters' view.
@@ -193,16 +193,12 @@ reset_test() {
 
 # proxy_sends [toa-sender options]: (re)start the proxy's TOA inserter.
 proxy_sends() {
-	local i
 	pkill -f "$TOOLS/toa-sender" 2>/dev/null && sleep 0.2
 	rm -f "$WORK/sender.counts"
 	in_ns proxy "$TOOLS/toa-sender" --queue 0 --count-file "$WORK/sender.counts" "$@" \
 		>"$WORK/sender.log" 2>"$WORK/sender.err" &
-	for ((i = 0; i < 100; i++)); do
-		[[ -s $WORK/sender.counts ]] && return 0
-		sleep 0.1
-	done
-	fail "toa-sender did not bind queue 0: $(cat "$WORK/sender.err")"
+	wait_for '[[ -s $WORK/sender.counts ]]' ||
+		fail "toa-sender did not bind queue 0: $(cat "$WORK/sender.err")"
 }
 
 # server_rule [iptables args after -j TOA]: the rule under test, trusting
