@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs inside the test VM (tests/vm/run-vm.sh): installs xt_TOA the way an
-# operator would, then runs every t_* test of tests.sh (or those named in
+# operator would, then runs every t_* test of tests*.sh (or those named in
 # XT_TESTS), printing TAP and a final "N passed, N failed" line.
 # A test also fails if the kernel logs a warning, BUG, oops or leak.
 set -u
@@ -8,8 +8,10 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 # shellcheck source=lib.sh
 . tests/e2e/lib.sh
-# shellcheck source=tests.sh
-. tests/e2e/tests.sh
+for f in tests/e2e/tests*.sh; do
+	# shellcheck source=/dev/null
+	. "$f"
+done
 
 BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|UBSAN|kmemleak|unreferenced object|possible circular|inconsistent lock|lockdep|refcount_t|list_add corruption|list_del corruption'
 
@@ -44,7 +46,7 @@ if [[ -w /sys/kernel/debug/kmemleak ]]; then
 	echo clear >/sys/kernel/debug/kmemleak
 fi
 
-mapfile -t all < <(grep -o '^t_[a-z0-9_]*' tests/e2e/tests.sh)
+mapfile -t all < <(cat tests/e2e/tests*.sh | grep -o '^t_[a-z0-9_]*')
 selected=("${all[@]}")
 [[ -n ${XT_TESTS:-} ]] && read -r -a selected <<<"$XT_TESTS"
 
