@@ -45,6 +45,7 @@ void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
 			  unsigned int thoff, unsigned int kinds);
 bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
 		      struct toa_addr *client);
+bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client);
 
 /* toa_sock.c: the client hung on the accepted socket */
 int toa_sock_init(void);
@@ -64,5 +65,9 @@ unsigned long toa_hooks_missed(void);
 /* toa_target.c: the TOA xtables target */
 int toa_target_init(void);
 void toa_target_exit(void);
+
+/* toa_match.c: the toa xtables match */
+int toa_match_init(void);
+void toa_match_exit(void);
 
 #endif /* _XT_TOA_INTERNAL_H */

@@ -210,18 +210,25 @@ static struct nf_conn *toa_ct_find(struct net *net, const struct sk_buff *skb)
 	return h ? nf_ct_tuplehash_to_ctrack(h) : NULL;
 }
 
+/* The TOA storage of @ct if the TOA target gave it one; under RCU. */
+static struct toa_ct *toa_ct_data(const struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	if (!help || !toa_helper_is_ours(rcu_dereference(help->helper)))
+		return NULL;
+	return (struct toa_ct *)help->data;
+}
+
 static bool toa_ct_take(struct net *net, struct nf_conn *ct,
 			struct toa_addr *client)
 {
-	struct nf_conn_help *help = nfct_help(ct);
 	struct toa_ct *tc;
 	bool found = false;
 
-	if (!help)
-		return false;
 	rcu_read_lock();
-	if (toa_helper_is_ours(rcu_dereference(help->helper))) {
-		tc = (struct toa_ct *)help->data;
+	tc = toa_ct_data(ct);
+	if (tc) {
 		WRITE_ONCE(tc->consumed, 1);
 		found = smp_load_acquire(&tc->state) == TOA_CT_RECORDED;
 		if (found)
@@ -253,6 +260,25 @@ bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
 	ok = toa_ct_take(net, found, client);
 	nf_ct_put(found);
 	return ok;
+}
+
+/*
+ * The client recorded so far for the connection of @skb, from any packet
+ * of it in either direction (the toa match).  Called from a netfilter hook,
+ * under RCU.
+ */
+bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client)
+{
+	enum ip_conntrack_info ctinfo;
+	const struct toa_ct *tc;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	tc = ct ? toa_ct_data(ct) : NULL;
+	if (!tc || smp_load_acquire(&tc->state) != TOA_CT_RECORDED)
+		return false;
+	*client = tc->client;
+	return true;
 }
 
 int toa_ct_init(void)

@@ -5,6 +5,7 @@
  * rule selects.
  *
  *   toa_target.c     the TOA target (rule syntax lives in userspace/)
+ *   toa_match.c      the toa match: firewall by the recorded client
  *   toa_parse.c      the option parser, the only reader of option bytes
  *   toa_conntrack.c  per-connection storage (conntrack helper data)
  *   toa_hooks.c      kprobes: socket creation, getname, socket destruction
@@ -34,8 +35,13 @@ static int __init toa_init(void)
 	ret = toa_target_init();
 	if (ret)
 		goto err_hooks;
+	ret = toa_match_init();
+	if (ret)
+		goto err_target;
 	return 0;
 
+err_target:
+	toa_target_exit();
 err_hooks:
 	toa_hooks_exit();
 err_ct:
@@ -50,6 +56,7 @@ err_sock:
 /* Rules hold a module reference, so no rule uses the target any more. */
 static void __exit toa_exit(void)
 {
+	toa_match_exit();
 	toa_target_exit();
 	toa_ct_exit();
 	toa_hooks_exit();
@@ -64,3 +71,5 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Xtables: real client address from the TCP option of an L4 proxy (TOA)");
 MODULE_ALIAS("ipt_TOA");
 MODULE_ALIAS("ip6t_TOA");
+MODULE_ALIAS("ipt_toa");
+MODULE_ALIAS("ip6t_toa");

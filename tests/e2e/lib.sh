@@ -183,6 +183,7 @@ reset_test() {
 	local ipt
 	for ipt in iptables-nft iptables-legacy ip6tables-nft ip6tables-legacy; do
 		in_ns server "$ipt" -t mangle -F 2>/dev/null
+		in_ns server "$ipt" -t filter -F 2>/dev/null
 		in_ns server "$ipt" -t raw -F 2>/dev/null
 	done
 	in_ns server sysctl -qw net.ipv4.tcp_syncookies=1

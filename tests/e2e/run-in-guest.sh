@@ -21,7 +21,7 @@ echo "# kernel $(uname -r)"
 if [[ -n ${XT_STAGE:-} ]]; then
 	xtlibdir=$(pkg-config --variable=xtlibdir xtables)
 	cp -r "$XT_STAGE/lib/modules/$(uname -r)/." "/lib/modules/$(uname -r)/" &&
-		cp "$XT_STAGE$xtlibdir/libxt_TOA.so" "$xtlibdir/" ||
+		cp "$XT_STAGE$xtlibdir"/libxt_*.so "$xtlibdir/" ||
 		{ echo "Bail out! cannot install from $XT_STAGE"; exit 1; }
 else
 	make -s install-module install-plugin || { echo "Bail out! make install failed"; exit 1; }

@@ -76,5 +76,24 @@ for f in 4 6; do
 	bad $f "bad argument" --bogus
 done
 
+# Man pages: they render without a groff warning and document every option
+# their plugin's table declares.
+for pair in libxt_TOA.c:xt_TOA.8 libxt_toa.c:xt_toa.8; do
+	src="$here/../${pair%%:*}" page="$here/../${pair#*:}"
+	warn=$(LC_ALL=C groff -man -ww -z "$page" 2>&1)
+	if [ -n "$warn" ]; then
+		echo "FAIL ${page##*/}: groff: $warn"; failed=$((failed + 1))
+	else
+		passed=$((passed + 1)); echo "ok   ${page##*/} renders cleanly"
+	fi
+	for opt in $(sed -n 's/.*\.name[[:space:]]*= "\(toa-[a-z-]*\)".*/\1/p' "$src"); do
+		if grep -qF -- "\\-\\-$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$page"; then
+			passed=$((passed + 1)); echo "ok   ${page##*/} documents --$opt"
+		else
+			echo "FAIL ${page##*/} does not document --$opt"; failed=$((failed + 1))
+		fi
+	done
+done
+
 echo "plugin: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,12 +4,14 @@
  *
  * A TOA ("TCP option address") is a TCP option that an L4 proxy adds to a
  * connection it has source-NATed, carrying the real client's port and
- * address.  The TOA target records it for the connections its rule selects.
+ * address.  The TOA target records it for the connections its rule selects;
+ * the toa match tests what was recorded.
  */
 #ifndef _XT_TOA_H
 #define _XT_TOA_H
 
 #include <linux/types.h>
+#include <linux/netfilter.h>
 
 /* Option kinds the target may trust (xt_toa_tginfo.kinds). */
 enum {
@@ -25,6 +27,28 @@ struct xt_toa_tginfo {
 	__u8 kinds;		/* XT_TOA_KIND_* trusted by this rule, never 0 */
 	__u8 flags;		/* reserved, must be 0 */
 	__u16 reserved;		/* must be 0 */
+};
+
+/* Options of the toa match (xt_toa_mtinfo.flags and .invert). */
+enum {
+	XT_TOA_MATCH_SRC	= 1 << 0,	/* --toa-src ADDR[/LEN] */
+	XT_TOA_MATCH_SPORT	= 1 << 1,	/* --toa-sport PORT[:PORT] */
+	XT_TOA_MATCH_PRESENT	= 1 << 2,	/* --toa-present */
+};
+
+#define XT_TOA_MATCH_ALL \
+	(XT_TOA_MATCH_SRC | XT_TOA_MATCH_SPORT | XT_TOA_MATCH_PRESENT)
+
+struct xt_toa_mtinfo {
+	union nf_inet_addr src;	/* client network, host bits zero */
+	union nf_inet_addr smsk;	/* its prefix as a mask */
+	__u16 sport_min;	/* client port range, host order */
+	__u16 sport_max;
+	__u8 src_family;	/* NFPROTO_IPV4/IPV6: the client's family, */
+				/* whatever the connection's own family */
+	__u8 flags;		/* XT_TOA_MATCH_* given */
+	__u8 invert;		/* XT_TOA_MATCH_* negated with "!" */
+	__u8 reserved;		/* must be 0 */
 };
 
 #endif /* _XT_TOA_H */

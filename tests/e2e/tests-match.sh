@@ -1,0 +1,210 @@
+# shellcheck shell=bash
+# End-to-end tests of the toa match (issue: firewall by the real client).
+# Each t_* function is one test; sourced by run-in-guest.sh.
+
+# rule_packets NS IPT CHAIN PATTERN: packets counted by the rule of CHAIN
+# (filter table) whose saved form contains PATTERN.
+rule_packets() {
+	in_ns "$1" "$2-save" -c -t filter 2>/dev/null | grep -F -- "-A $3 " | grep -F -- "$4" |
+		sed -n 's/^\[\([0-9]*\):.*/\1/p'
+}
+
+# curl_from SRC SPORT HOST PORT: one request from client address SRC;
+# fails if it gets no answer within 2 s.
+curl_from() {
+	in_ns client curl -s --max-time 2 --interface "$1" --local-port "$2" "http://$3:$4/" >/dev/null
+}
+
+# One proxy, two clients: the filter drops one by its real address and
+# lets the other through; the rules' counters show which packets matched.
+t_match_firewall_by_real_client() {
+	local ipt got p n
+	for ipt in iptables-nft iptables-legacy; do
+		IPT=$ipt server_rule && proxy_sends --syn 200 || return 1
+		in_ns server "$ipt" -A INPUT -p tcp --dport "$NGINX_RULED" -m toa --toa-src "$CLIENT/32" || return 1
+		in_ns server "$ipt" -A INPUT -p tcp --dport "$NGINX_RULED" -m toa --toa-src "$CLIENT2/32" -j DROP || return 1
+		p=$(sport)
+		got=$(curl_nginx "$p" "$VIP" "$NGINX_RULED") || return 1
+		expect_eq "$ipt: allowed client" "$got" "$CLIENT:$p $NGINX_RULED" || return 1
+		n=$(rule_packets server "$ipt" INPUT "--toa-src $CLIENT/32")
+		((n >= 4)) || fail "$ipt: the allowed client's rule counted $n packets, want its whole connection" || return 1
+		expect_eq "$ipt: drop rule before the blocked client" "$(rule_packets server "$ipt" INPUT "-j DROP")" 0 || return 1
+		curl_from "$CLIENT2" "$(sport)" "$VIP" "$NGINX_RULED" &&
+			fail "$ipt: $CLIENT2 got through the proxy" && return 1
+		n=$(rule_packets server "$ipt" INPUT "-j DROP")
+		((n >= 1)) || fail "$ipt: drop rule counted $n packets" || return 1
+		expect_eq "$ipt: nginx never saw $CLIENT2" "$(grep -c "^$CLIENT2:" "$WORK/nginx/access.log")" 0 || return 1
+		in_ns server "$ipt" -F INPUT
+		in_ns server "$ipt" -t mangle -F
+	done
+}
+
+# "! --toa-present" catches connections that did not come through the
+# proxy, and lets the proxied ones through.
+t_match_not_present_catches_direct() {
+	local got p n
+	server_rule && proxy_sends --syn 200 || return 1
+	in_ns server "$IPT" -A INPUT -p tcp --dport "$NGINX_RULED" -m toa ! --toa-present -j DROP || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP" "$NGINX_RULED") || return 1
+	expect_eq "through the proxy" "$got" "$CLIENT:$p $NGINX_RULED" || return 1
+	expect_eq "drop rule, proxied connection" "$(rule_packets server "$IPT" INPUT "-j DROP")" 0 || return 1
+	curl_from "$CLIENT" "$(sport)" "$SERVER" "$NGINX_RULED" &&
+		fail "a direct connection got through" && return 1
+	n=$(rule_packets server "$IPT" INPUT "-j DROP")
+	((n >= 1)) || fail "drop rule counted $n packets of the direct connection"
+}
+
+# A proxy that sends the option only in the handshake ACK: its SYN is seen
+# before anything is recorded, as the man page says.
+t_match_before_recording_ack_only() {
+	local got p
+	server_rule && proxy_sends --ack 200 || return 1
+	in_ns server "$IPT" -A INPUT -p tcp --dport "$PEER_RULED" -m toa ! --toa-present || return 1
+	in_ns server "$IPT" -A INPUT -p tcp --dport "$PEER_RULED" -m toa --toa-present || return 1
+	in_ns server "$IPT" -A OUTPUT -p tcp --sport "$PEER_RULED" -m toa --toa-src "$CLIENT/32" || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$PEER_RULED") || return 1
+	expect_match "client" "$got" "^accept=$CLIENT:$p " || return 1
+	expect_eq "not yet present: the SYN" "$(rule_packets server "$IPT" INPUT "-m toa ! --toa-present")" 1 || return 1
+	got=$(rule_packets server "$IPT" INPUT "-m toa --toa-present")
+	((got >= 2)) || fail "present: $got packets, want the ACK and after" || return 1
+	got=$(rule_packets server "$IPT" OUTPUT "--toa-src")
+	((got >= 1)) || fail "the server's replies are matched too: $got packets"
+}
+
+# --toa-sport, and clients of either family whatever the transport's.
+t_match_sport_and_families() {
+	local got p
+	server_rule && proxy_sends --syn 200 || return 1
+	in_ns server "$IPT" -A INPUT -p tcp --dport "$PEER_RULED" -m toa --toa-sport 42000:42099 -j DROP || return 1
+	in_ns client "$TOOLS/toa-peer" ask --timeout 2 --sport 42050 "$VIP" "$PEER_RULED" >/dev/null 2>&1 &&
+		fail "client port 42050 got through --toa-sport 42000:42099" && return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$PEER_RULED") || return 1
+	expect_match "other client port" "$got" "^accept=$CLIENT:$p " || return 1
+	in_ns server "$IPT" -F INPUT
+
+	# An IPv6 client behind an IPv4 transport (NAT64), in iptables.
+	in_ns server "$IPT" -A INPUT -p tcp --dport "$PEER_DUAL" -m toa --toa-src 2001:db8:1::/64 -j DROP || return 1
+	proxy_sends --syn 254v6 --addr 2001:db8:7::99 --port 4244 || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_DUAL") || return 1
+	expect_match "NAT64 client outside" "$got" "^accept=\\[2001:db8:7::99\\]:4244 " || return 1
+	proxy_sends --syn 254v6 --addr 2001:db8:1::99 --port 4245 || return 1
+	in_ns client "$TOOLS/toa-peer" ask --timeout 2 --sport "$(sport)" "$VIP" "$PEER_DUAL" >/dev/null 2>&1 &&
+		fail "NAT64 client 2001:db8:1::99 got through iptables --toa-src 2001:db8:1::/64" && return 1
+
+	# IPv6 transport: ip6tables with an IPv6 and an IPv4 client network.
+	local ip6t=${IPT/iptables/ip6tables}
+	server_rule6 || return 1
+	in_ns server "$ip6t" -A INPUT -p tcp --dport "$NGINX_RULED" -m toa ! --toa-src "$CLIENT6/128" -j DROP || return 1
+	in_ns server "$ip6t" -A INPUT -p tcp --dport "$PEER_DUAL" -m toa --toa-src 192.0.2.0/24 -j DROP || return 1
+	proxy_sends --syn 254v6 || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP6" "$NGINX_RULED") || return 1
+	expect_eq "IPv6 client allowed" "$got" "$CLIENT6:$p $NGINX_RULED" || return 1
+	proxy_sends --syn 254 --addr 192.0.2.77 --port 4246 || return 1
+	in_ns client "$TOOLS/toa-peer" ask --timeout 2 --sport "$(sport)" "$VIP6" "$PEER_DUAL" >/dev/null 2>&1 &&
+		fail "IPv4 client 192.0.2.77 got through ip6tables --toa-src 192.0.2.0/24" && return 1
+	in_ns server "$ip6t" -F INPUT
+}
+
+# run_rule_file IPT FILE: an iptables-style rule test file (see
+# userspace/libxt_TOA.t) in the "rules" namespace. Each FAIL rule must be
+# refused on its own; the OK rules are loaded in one restore (whose error
+# names the line of a refused one), must save as expected, and the saved
+# set must restore and save again identically.
+run_rule_file() {
+	local ipt=$1 file=$2 table=filter chains=() line rule want result chain bad=0
+	local -A load=() expect=()
+	while IFS= read -r line; do
+		case $line in
+		'' | '#'*) continue ;;
+		:*) IFS=, read -r -a chains <<<"${line#:}"; continue ;;
+		'*'*) table=${line#\*}; continue ;;
+		esac
+		IFS=';' read -r rule want result <<<"$line"
+		[[ $want == = ]] && want=$rule
+		for chain in "${chains[@]}"; do
+			# shellcheck disable=SC2086
+			if [[ $result == OK ]]; then
+				load[$table]+="-A $chain $rule"$'\n'
+				expect[$table]+="-A $chain $want"$'\n'
+			elif in_ns rules "$ipt" -t "$table" -A "$chain" $rule 2>/dev/null; then
+				echo "# $ipt -t $table -A $chain $rule: accepted"
+				in_ns rules "$ipt" -t "$table" -F "$chain"
+				bad=1
+			fi
+		done
+	done <"$file"
+	for table in "${!load[@]}"; do
+		printf '*%s\n%sCOMMIT\n' "$table" "${load[$table]}"
+	done >"$WORK/rules.in"
+	if ! in_ns rules "$ipt-restore" <"$WORK/rules.in" 2>"$WORK/rules.err"; then
+		echo "# $ipt-restore refused an OK rule: $(head -n 3 "$WORK/rules.err")"
+		return 1
+	fi
+	for table in "${!load[@]}"; do
+		in_ns rules "$ipt-save" -t "$table" | grep '^-A ' | sort >"$WORK/rules.got"
+		if ! printf '%s' "${expect[$table]}" | sort | diff -u - "$WORK/rules.got" >"$WORK/rules.diff"; then
+			echo "# $ipt -t $table: saved forms differ (-want +got):"
+			sed 's/^/#   /' "$WORK/rules.diff"
+			bad=1
+		fi
+	done
+	in_ns rules "$ipt-save" | grep -v '^#' >"$WORK/rules.a"
+	rules_flush "$ipt"
+	in_ns rules "$ipt-restore" <"$WORK/rules.a" || { echo "# $ipt-restore refused its own save"; bad=1; }
+	in_ns rules "$ipt-save" | grep -v '^#' >"$WORK/rules.b"
+	if ! diff -u "$WORK/rules.a" "$WORK/rules.b" >"$WORK/rules.diff"; then
+		echo "# $ipt: save -> restore -> save differs:"
+		sed 's/^/#   /' "$WORK/rules.diff"
+		bad=1
+	fi
+	rules_flush "$ipt"
+	((bad == 0))
+}
+
+rules_flush() {
+	local table
+	for table in filter mangle raw nat; do
+		in_ns rules "$1" -t $table -F
+	done
+}
+
+# Every option, inversion and refused combination of both plugins, for
+# iptables and ip6tables, nft and legacy; the match alone loads the module.
+t_match_rule_files() {
+	local ipt f rc=0
+	lsmod | grep -q '^xt_TOA ' && { rmmod xt_TOA || return 1; }
+	ip netns del rules 2>/dev/null
+	ip netns add rules || return 1
+	in_ns rules iptables-nft -A INPUT -p tcp -m toa --toa-present || return 1
+	lsmod | grep -q '^xt_TOA ' || fail "the toa match did not load xt_TOA" || rc=1
+	in_ns rules iptables-nft -L INPUT -n | grep -q 'toa present' ||
+		fail "iptables -L does not show the match" || rc=1
+	in_ns rules iptables-nft -F INPUT
+	for ipt in iptables-nft iptables-legacy ip6tables-nft ip6tables-legacy; do
+		"$ipt" -m toa -h | grep -q '^\[!\] --toa-src ADDR' ||
+			fail "$ipt -m toa -h: no help" || rc=1
+		for f in userspace/libxt_TOA.t userspace/libxt_toa.t; do
+			run_rule_file "$ipt" "$f" || { fail "$ipt: $f"; rc=1; }
+		done
+	done
+	ip netns del rules
+	return $rc
+}
+
+# nftables cannot express a client recorded from a TCP option:
+# iptables-translate must say so rather than offer another meaning.
+t_match_translate_untranslatable() {
+	local ipt got rule
+	for ipt in iptables-translate ip6tables-translate; do
+		for rule in "-A INPUT -p tcp --dport 80 -m toa --toa-src 198.51.100.0/24 -j DROP" \
+			"-t mangle -A PREROUTING -p tcp --dport 80 -j TOA --toa-kind 254"; do
+			# shellcheck disable=SC2086
+			got=$($ipt $rule 2>&1)
+			expect_match "$ipt $rule" "$got" "^nft # " || return 1
+		done
+	done
+}
