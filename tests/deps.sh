@@ -41,6 +41,7 @@ PACKAGES=(
 	iproute2                 # ip netns, veth
 	procps                   # sysctl, ps, pkill
 	nginx-light              # test backend server
+	apache2-bin              # the guide's mod_remoteip config (binary and modules only: no service)
 	curl                     # test client
 	tcpdump
 	conntrack                # conntrack -L for state checks

@@ -42,6 +42,7 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 suite parser make -s -C tests/unit check
 suite plugin make -s -C userspace check
 suite tools make -s -C tests/tools check
+suite guide tests/guide-check.sh
 
 suite "e2e-$KVER" tests/vm/run-vm.sh --kernel "$KIMG" --log "$OUT/vm-$KVER.log" \
 	--env XT_STAGE="$STAGE" -- tests/e2e/run-in-guest.sh
