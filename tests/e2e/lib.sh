@@ -235,6 +235,19 @@ curl_nginx() {
 	tail -n 1 "$WORK/nginx/access.log"
 }
 
+# rule_packets NS IPT CHAIN PATTERN: packets counted by the rule of CHAIN
+# (filter table) whose saved form contains PATTERN.
+rule_packets() {
+	in_ns "$1" "$2-save" -c -t filter 2>/dev/null | grep -F -- "-A $3 " | grep -F -- "$4" |
+		sed -n 's/^\[\([0-9]*\):.*/\1/p'
+}
+
+# curl_from SRC SPORT HOST PORT: one request from client address SRC;
+# fails if it gets no answer within 2 s.
+curl_from() {
+	in_ns client curl -s --max-time 2 --interface "$1" --local-port "$2" "http://$3:$4/" >/dev/null
+}
+
 # mark_counters: remember the server's counters; counter NAME [NS] then
 # reports the change since (module reloads reset them: mark again).
 mark_counters() {

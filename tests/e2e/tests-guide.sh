@@ -317,6 +317,34 @@ t_guide_family_mismatch() {
 	expect_eq "IPv4 client, dual-stack socket" "$got" "::ffff:$CLIENT ::ffff:$CLIENT $p"
 }
 
+# --- firewalling by the real client ---------------------------------------
+
+# The guide's toa match rules: one client behind the proxy dropped, the
+# other served; direct connections refused while a proxy that sends the
+# option only in the handshake ACK still gets through.
+t_guide_firewall_by_real_client() {
+	local got p out
+	proxy_sends --syn 200 || return 1
+	guide_run server l4-rule && guide_run server match-drop || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP" 80) || return 1
+	expect_eq "other client" "$got" "$CLIENT:$p 80" || return 1
+	curl_from "$CLIENT2" "$(sport)" "$VIP" 80 && fail "$CLIENT2 was not dropped" && return 1
+	out=$(guide_run server match-counters) || return 1
+	note "$out"
+	expect_match "iptables -L" "$out" "[[:space:]][1-9][0-9]* +[0-9]+ +DROP .*toa src $CLIENT2/32" || return 1
+
+	in_ns server iptables -F INPUT
+	guide_run server match-direct || return 1
+	proxy_sends --ack 200 || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP" 80) || return 1
+	expect_eq "through the proxy, option in the ACK only" "$got" "$CLIENT:$p 80" || return 1
+	curl_from "$CLIENT" "$(sport)" "$SERVER" 80 && fail "a direct connection was served" && return 1
+	out=$(guide_run server match-counters) || return 1
+	expect_match "iptables -L" "$out" "[[:space:]][1-9][0-9]* +[0-9]+ +DROP .*toa ! present"
+}
+
 # --- reboots -------------------------------------------------------------------
 
 # netfilter-persistent's own scripts (fetched by tests/host-prepare.sh,

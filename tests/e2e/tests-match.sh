@@ -2,19 +2,6 @@
 # End-to-end tests of the toa match (issue: firewall by the real client).
 # Each t_* function is one test; sourced by run-in-guest.sh.
 
-# rule_packets NS IPT CHAIN PATTERN: packets counted by the rule of CHAIN
-# (filter table) whose saved form contains PATTERN.
-rule_packets() {
-	in_ns "$1" "$2-save" -c -t filter 2>/dev/null | grep -F -- "-A $3 " | grep -F -- "$4" |
-		sed -n 's/^\[\([0-9]*\):.*/\1/p'
-}
-
-# curl_from SRC SPORT HOST PORT: one request from client address SRC;
-# fails if it gets no answer within 2 s.
-curl_from() {
-	in_ns client curl -s --max-time 2 --interface "$1" --local-port "$2" "http://$3:$4/" >/dev/null
-}
-
 # One proxy, two clients: the filter drops one by its real address and
 # lets the other through; the rules' counters show which packets matched.
 t_match_firewall_by_real_client() {
