@@ -90,12 +90,13 @@ for entry in "${PACKAGES[@]}"; do
 	((satisfied)) || missing+=("${alternatives[0]}")
 done
 
-# The 6.12 kernel: an installed image with its headers, whatever their point release.
+# The 6.12 kernel: an installed image (signed or not) with its headers, whatever their
+# point release.
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 have_6_12=0
-for image in $(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*-amd64-unsigned' 2>/dev/null); do
-	abi=${image#linux-image-}
-	abi=${abi%-unsigned}
+for image in $(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*' 2>/dev/null); do
+	[[ $image =~ ^linux-image-(6\.12\.[0-9]+\+[a-z0-9.]+-amd64)(-unsigned)?$ ]] || continue
+	abi=${BASH_REMATCH[1]}
 	if is_installed "$image" && is_installed "linux-headers-$abi"; then
 		have_6_12=1
 		break
