@@ -2,7 +2,8 @@
 # The Debian packages on this machine, as an admin installs them (DKMS
 # builds the module here; nothing is loaded into this machine):
 #
-#   tests/package.sh install DIR KVER...   build the .debs in DIR, install
+#   tests/package.sh install DIR KVER...   "make dkms-install" and
+#       "make dkms-uninstall" first; then build the .debs in DIR, install
 #       them, check that DKMS built xt_TOA for each KVER and that the plugin
 #       is where iptables looks
 #   tests/package.sh purge DIR             purge them, check that no file,
@@ -56,6 +57,32 @@ foreign_install() {
 	ls -d /usr/src/xt-toa-* "$(pkg-config --variable=xtlibdir xtables)"/libxt_TOA.so
 } 2>/dev/null
 
+# built_for KVER...: DKMS built and installed xt_TOA for each KVER.
+built_for() {
+	local kver status module
+	for kver in "$@"; do
+		# (dkms reads .comment of the headers' vmlinux, which 6.12 ships without: noise)
+		status=$(dkms status -m xt-toa -k "$kver" 2>/dev/null)
+		module=$(modinfo -k "$kver" -n xt_TOA 2>/dev/null)
+		if [[ $status == *": installed"* && $module == /lib/modules/$kver/updates/dkms/xt_TOA.ko* ]]; then
+			ok "DKMS built and installed xt_TOA for $kver ($module)"
+		else
+			not_ok "DKMS built and installed xt_TOA for $kver (dkms: '$status', modinfo: '$module')"
+		fi
+	done
+}
+
+# unchanged_since LABEL: the file list is the one taken before installing.
+unchanged_since() {
+	snapshot >"$dir/after.txt"
+	if diff -u "$dir/before.txt" "$dir/after.txt" >"$dir/leftovers.diff"; then
+		ok "$1 leaves the file list as it was before the install"
+	else
+		sed 's/^/#   /' "$dir/leftovers.diff"
+		not_ok "$1 leaves the file list as it was before the install"
+	fi
+}
+
 action=${1:-} dir=${2:-}
 [[ -n $dir ]] || { echo "usage: $0 install|purge DIR [KVER...]" >&2; exit 2; }
 shift 2
@@ -80,6 +107,13 @@ install)
 	fi
 	snapshot >"$dir/before.txt"
 
+	# From the source tree, the README's DKMS install; uninstalled whatever
+	# happened, before the packages.
+	step "make dkms-install" make -C "$TOP" dkms-install
+	built_for "$@"
+	step "make dkms-uninstall" make -C "$TOP" dkms-uninstall
+	unchanged_since "make dkms-uninstall"
+
 	# Built from a copy: dpkg-buildpackage writes the .debs next to the
 	# tree and cleans it, which would remove the checkout's own builds.
 	rm -rf "$dir/src" "$dir"/*.deb
@@ -92,16 +126,7 @@ install)
 	for p in "${PKGS[@]}"; do debs+=("$dir/${p}_"*.deb); done
 	step "install ${PKGS[*]} (dpkg -i; DKMS builds for every kernel)" dpkg -i "${debs[@]}" || finish
 
-	for kver in "$@"; do
-		# (dkms reads .comment of the headers' vmlinux, which 6.12 ships without: noise)
-		status=$(dkms status -m xt-toa -k "$kver" 2>/dev/null)
-		module=$(modinfo -k "$kver" -n xt_TOA 2>/dev/null)
-		if [[ $status == *": installed"* && $module == /lib/modules/$kver/updates/dkms/xt_TOA.ko* ]]; then
-			ok "DKMS built and installed xt_TOA for $kver ($module)"
-		else
-			not_ok "DKMS built and installed xt_TOA for $kver (dkms: '$status', modinfo: '$module')"
-		fi
-	done
+	built_for "$@"
 
 	# One version for "make dkms-install" and the package: one DKMS tree.
 	version=$(dpkg-query -W -f='${Version}' xt-toa-dkms)
@@ -135,13 +160,7 @@ purge)
 	[[ -z $status ]] && ok "dkms status knows no xt-toa" || not_ok "dkms status knows no xt-toa: $status"
 	left=$(find /lib/modules -name 'xt_TOA.ko*'; grep -l xt_TOA /lib/modules/*/modules.dep)
 	[[ -z $left ]] && ok "no xt_TOA module under /lib/modules" || not_ok "xt_TOA left in: $left"
-	snapshot >"$dir/after.txt"
-	if diff -u "$dir/before.txt" "$dir/after.txt" >"$dir/purge.diff"; then
-		ok "purge leaves the file list as it was before the install"
-	else
-		sed 's/^/#   /' "$dir/purge.diff"
-		not_ok "purge leaves the file list as it was before the install"
-	fi
+	unchanged_since "purge"
 	;;
 *)
 	echo "usage: $0 install|purge DIR [KVER...]" >&2
