@@ -2,9 +2,11 @@
 #
 #   make [KDIR=/lib/modules/VER/build]   build xt_TOA.ko and libxt_TOA.so
 #   make install / make uninstall        for the kernel of KDIR, runs depmod
+#   make dkms-install / dkms-uninstall   the module under DKMS, every kernel
 #   make check                           every test (boots VMs; see README)
 #   make demo                            a VM showing a server before/after
 
+VERSION = 0.1
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release modprobe looks under (Debian's kernel.release differs from it).
 KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -36,6 +38,28 @@ uninstall:
 	test -n "$(DESTDIR)" || depmod -a $(KVER)
 	$(MAKE) -C userspace uninstall
 
+# The module's source as DKMS takes it (the xt-toa-dkms package ships this).
+DKMS_SRC = $(DESTDIR)/usr/src/xt-toa-$(VERSION)
+dkms-source:
+	install -d $(DKMS_SRC)/kernel $(DKMS_SRC)/include/linux/netfilter
+	install -m 0644 kernel/Kbuild kernel/Makefile kernel/*.[ch] $(DKMS_SRC)/kernel/
+	install -m 0644 include/linux/netfilter/xt_TOA.h $(DKMS_SRC)/include/linux/netfilter/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+
+# DKMS builds the module for each kernel that has its headers now, and again
+# whenever a kernel is installed. Kernels older than 6.1 are skipped (77).
+dkms-install: dkms-source
+	dkms add xt-toa/$(VERSION)
+	for build in /lib/modules/*/build; do \
+		test -d "$$build" || continue; \
+		kver=$${build#/lib/modules/}; kver=$${kver%/build}; \
+		dkms install xt-toa/$(VERSION) -k "$$kver" || [ $$? = 77 ] || exit 1; \
+	done
+
+dkms-uninstall:
+	dkms remove xt-toa/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 check:
 	tests/run.sh
 
@@ -50,4 +74,4 @@ clean:
 	$(MAKE) -C examples clean
 
 .PHONY: all module plugin install install-module install-plugin uninstall \
-	check demo clean
+	dkms-source dkms-install dkms-uninstall check demo clean

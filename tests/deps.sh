@@ -10,6 +10,11 @@
 #
 # Extend the suite's needs by editing PACKAGES below, one entry a line. An entry of the form
 # "a|b" is satisfied by either package; if neither is installed, the first is installed.
+#
+# The tests also boot the 6.12 LTS kernel, from bookworm-backports: that suite is added as a
+# sources file of its own when no apt source names it, and the newest 6.12 image and headers
+# of its index are installed by their versioned names (never the linux-image-amd64 or
+# linux-headers-amd64 metapackages, which stay on 6.1). An installed 6.12 pair is kept.
 set -euo pipefail
 
 PACKAGES=(
@@ -21,6 +26,11 @@ PACKAGES=(
 	libmnl-dev
 	linux-headers-amd64      # headers of the 6.1 kernel the VM boots (module build)
 	git                      # tests/vm/run-vm.sh locates the checkout with git
+	# --- packaging (debian/): the .debs, and DKMS building the module per kernel ---
+	dpkg-dev
+	debhelper
+	dh-dkms
+	dkms
 	# --- the debug kernel (tests/debug-kernel/build.sh) ---
 	linux-source-6.1
 	bc
@@ -81,8 +91,22 @@ for entry in "${PACKAGES[@]}"; do
 	((satisfied)) || missing+=("${alternatives[0]}")
 done
 
+# The 6.12 kernel: an installed image (signed or not) with its headers, whatever their
+# point release.
+BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
+have_6_12=0
+for image in $(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*' 2>/dev/null); do
+	[[ $image =~ ^linux-image-(6\.12\.[0-9]+\+[a-z0-9.]+-amd64)(-unsigned)?$ ]] || continue
+	abi=${BASH_REMATCH[1]}
+	if is_installed "$image" && is_installed "linux-headers-$abi"; then
+		have_6_12=1
+		break
+	fi
+done
+((have_6_12)) || missing+=("a 6.12 kernel from bookworm-backports")
+
 if ((${#missing[@]} == 0)); then
-	echo "deps.sh: all present (${#PACKAGES[@]} entries)"
+	echo "deps.sh: all present (${#PACKAGES[@]} entries and a 6.12 kernel)"
 	exit 0
 fi
 
@@ -102,7 +126,34 @@ else
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+if ((!have_6_12)); then
+	unset 'missing[-1]'
+	if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		"${as_root[@]}" tee "$BACKPORTS_LIST" >/dev/null <<-EOF
+			# Added by xt_TOA's tests/deps.sh: the 6.12 LTS kernel the tests boot.
+			Types: deb
+			URIs: http://deb.debian.org/debian
+			Suites: bookworm-backports
+			Components: main
+			Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOF
+	fi
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+if ((!have_6_12)); then
+	# Image names carry the ABI (6.12.95+deb12-amd64): take the newest of the backports index.
+	in_backports() { [[ $(apt-cache madison "$1") == *bookworm-backports* ]]; }
+	abi=""
+	for candidate in $(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+[a-z0-9.]+-amd64-unsigned$' |
+		sed 's/^linux-image-\(.*\)-unsigned .*/\1/' | sort -rV); do
+		if in_backports "linux-image-$candidate-unsigned" && in_backports "linux-headers-$candidate"; then
+			abi=$candidate
+			break
+		fi
+	done
+	[[ -n $abi ]] || { echo "deps.sh: no 6.12 kernel in bookworm-backports" >&2; exit 1; }
+	missing+=("linux-image-$abi-unsigned" "linux-headers-$abi")
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 echo "deps.sh: installed: ${missing[*]}"

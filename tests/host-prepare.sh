@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # Sourced by tests/run.sh and tests/demo.sh: install the dependencies,
 # pick Debian's 6.1 kernel for the VM, build everything against its
-# headers and stage "make install" for the guest.
-# Sets KIMG, KVER, KDIR, STAGE; returns non-zero on failure.
+# headers and stage "make install" for the guest (the demo's).
+# Sets KIMG, KVER, KDIR, STAGE, and LTS_KVERS: the newest installed kernel
+# of each supported LTS line, 6.1 and 6.12, which the packages are tested
+# on. Returns non-zero on failure.
 
 host_prepare() {
 	local out=$1
@@ -22,6 +24,12 @@ host_prepare() {
 	KVER=${KIMG#/boot/vmlinuz-}
 	KDIR=/usr/src/linux-headers-$KVER
 	[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)" >&2; return 1; }
+	LTS_KVERS=("$KVER")
+	local img
+	img=$(ls -v /boot/vmlinuz-6.12.* 2>/dev/null | tail -n 1)
+	[[ -n $img && -d /usr/src/linux-headers-${img#/boot/vmlinuz-} ]] ||
+		{ echo "no 6.12 kernel image and headers (tests/deps.sh installs them)" >&2; return 1; }
+	LTS_KVERS+=("${img#/boot/vmlinuz-}")
 
 	make -s KDIR="$KDIR" >"$out/build.log" 2>&1 &&
 		make -s -C tests/tools >>"$out/build.log" 2>&1 &&

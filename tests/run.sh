@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Every test of xt_TOA, from a fresh Debian 12 machine: installs what it
-# needs, builds, runs the user-space unit tests, then boots Debian's 6.1
-# kernel under qemu and runs the end-to-end suite inside it. Nothing is
-# loaded into the machine this runs on.
+# needs, builds, runs the user-space unit tests, builds and installs the
+# Debian packages (DKMS builds the module for Debian's 6.1 and 6.12
+# kernels), boots each kernel under qemu and runs the end-to-end suite
+# inside it against the installed module and plugin, then purges the
+# packages and checks nothing is left. Nothing is loaded into the machine
+# this runs on.
 #
 #   tests/run.sh            (what "make check" runs)
 #   XT_TESTS="t_a t_b" tests/run.sh   only these end-to-end tests
@@ -44,8 +47,16 @@ suite plugin make -s -C userspace check
 suite tools make -s -C tests/tools check
 suite guide tests/guide-check.sh
 
-suite "e2e-$KVER" tests/vm/run-vm.sh --kernel "$KIMG" --log "$OUT/vm-$KVER.log" \
-	--env XT_STAGE="$STAGE" -- tests/e2e/run-in-guest.sh
+suite kernel-min tests/kernel-min.sh
+
+# The guest sees the host's root: the module and plugin the packages
+# installed here are found where modprobe and iptables look.
+suite package tests/package.sh install "$OUT/pkg" "${LTS_KVERS[@]}"
+for kver in "${LTS_KVERS[@]}"; do
+	suite "e2e-$kver" tests/vm/run-vm.sh --kernel "/boot/vmlinuz-$kver" \
+		--log "$OUT/vm-$kver.log" -- tests/e2e/run-in-guest.sh
+done
+suite purge tests/package.sh purge "$OUT/pkg"
 
 # The same suite under KASAN, lockdep and kmemleak (XT_DEBUG_KERNEL=0 skips
 # it on a developer's machine; CI always runs it).

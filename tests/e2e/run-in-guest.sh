@@ -1,7 +1,7 @@
 #!/bin/bash
-# Runs inside the test VM (tests/vm/run-vm.sh): installs xt_TOA the way an
-# operator would, then runs every t_* test of tests*.sh (or those named in
-# XT_TESTS), printing TAP and a final "N passed, N failed" line.
+# Runs inside the test VM (tests/vm/run-vm.sh): loads xt_TOA as installed
+# (or from XT_STAGE), then runs every t_* test of tests*.sh (or those named
+# in XT_TESTS), printing TAP and a final "N passed, N failed" line.
 # A test also fails if the kernel logs a warning, BUG, oops or leak.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,14 +18,19 @@ BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|UBSAN|kmemleak|unref
 echo "# kernel $(uname -r)"
 # XT_STAGE: what "make install DESTDIR=..." put there on the host, with
 # depmod already run (a full depmod over 9p takes minutes under TCG).
+# Without it, the module and the plugin the host has installed (the
+# packages, DKMS, "make install"), found where modprobe and iptables look.
+xtlibdir=$(pkg-config --variable=xtlibdir xtables)
 if [[ -n ${XT_STAGE:-} ]]; then
-	xtlibdir=$(pkg-config --variable=xtlibdir xtables)
 	cp -r "$XT_STAGE/lib/modules/$(uname -r)/." "/lib/modules/$(uname -r)/" &&
 		cp "$XT_STAGE$xtlibdir"/libxt_*.so "$xtlibdir/" ||
 		{ echo "Bail out! cannot install from $XT_STAGE"; exit 1; }
-else
-	make -s install-module install-plugin || { echo "Bail out! make install failed"; exit 1; }
 fi
+module=$(modinfo -n xt_TOA 2>/dev/null) ||
+	{ echo "Bail out! no xt_TOA module for $(uname -r): install it on the host"; exit 1; }
+[[ -f $xtlibdir/libxt_TOA.so ]] ||
+	{ echo "Bail out! no libxt_TOA.so in $xtlibdir: install it on the host"; exit 1; }
+echo "# module $module"
 topology_up >/tmp/topology.log 2>&1 || {
 	cat /tmp/topology.log
 	echo "Bail out! cannot build the test topology"
