@@ -8,7 +8,11 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 # shellcheck source=lib.sh
 . tests/e2e/lib.sh
+# XT_SKIP_FILES: test files not to run (e.g. "tests-guide.sh").
+files=()
 for f in tests/e2e/tests*.sh; do
+	[[ " ${XT_SKIP_FILES:-} " == *" ${f##*/} "* ]] && continue
+	files+=("$f")
 	# shellcheck source=/dev/null
 	. "$f"
 done
@@ -51,7 +55,7 @@ if [[ -w /sys/kernel/debug/kmemleak ]]; then
 	echo clear >/sys/kernel/debug/kmemleak
 fi
 
-mapfile -t all < <(cat tests/e2e/tests*.sh | grep -o '^t_[a-z0-9_]*')
+mapfile -t all < <(cat "${files[@]}" | grep -o '^t_[a-z0-9_]*')
 selected=("${all[@]}")
 [[ -n ${XT_TESTS:-} ]] && read -r -a selected <<<"$XT_TESTS"
 

@@ -95,5 +95,20 @@ for pair in libxt_TOA.c:xt_TOA.8 libxt_toa.c:xt_toa.8; do
 	done
 done
 
+# "make install" puts both plugins and both man pages where iptables and
+# man look.
+tmp=$(mktemp -d)
+make -s -C "$here/.." install DESTDIR="$tmp" >/dev/null
+for f in "$(pkg-config --variable=xtlibdir xtables)/libxt_TOA.so" \
+	"$(pkg-config --variable=xtlibdir xtables)/libxt_toa.so" \
+	/usr/share/man/man8/xt_TOA.8 /usr/share/man/man8/xt_toa.8; do
+	if [ -f "$tmp$f" ]; then
+		passed=$((passed + 1)); echo "ok   make install: $f"
+	else
+		echo "FAIL make install: no $f"; failed=$((failed + 1))
+	fi
+done
+rm -rf "$tmp"
+
 echo "plugin: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
