@@ -39,24 +39,28 @@ static unsigned int toa_kind_bit(__u8 kind)
 	return 0;
 }
 
-/* Decode one option of a trusted kind; returns NONE, FOUND or MALFORMED. */
+/*
+ * Decode one option of a trusted kind, whose opt[1] bytes are all in the
+ * buffer (the caller checked); returns NONE, FOUND or MALFORMED.  The
+ * length is checked first: a 2-byte option at the end of the list has no
+ * port to read.
+ */
 static enum toa_parse_result toa_decode(const __u8 *opt, struct toa_addr *out)
 {
 	__u8 kind = opt[0], len = opt[1];
 
+	if (len != TOA_OPT_V4_LEN && (len != TOA_OPT_V6_LEN || kind == 200))
+		return kind == 200 ? TOA_PARSE_MALFORMED : TOA_PARSE_NONE;
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
 	memcpy(&out->port, opt + 2, sizeof(out->port));
 	if (len == TOA_OPT_V4_LEN) {
 		memcpy(&out->addr.v4, opt + 4, sizeof(out->addr.v4));
-		return TOA_PARSE_FOUND;
-	}
-	if (len == TOA_OPT_V6_LEN && kind != 200) {
+	} else {
 		out->v6 = 1;
 		memcpy(out->addr.v6, opt + 4, sizeof(out->addr.v6));
-		return TOA_PARSE_FOUND;
 	}
-	return kind == 200 ? TOA_PARSE_MALFORMED : TOA_PARSE_NONE;
+	return TOA_PARSE_FOUND;
 }
 
 enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
