@@ -26,6 +26,9 @@ PACKAGES=(
 	libmnl-dev
 	linux-headers-amd64      # headers of the 6.1 kernel the VM boots (module build)
 	git                      # tests/vm/run-vm.sh locates the checkout with git
+	clang                    # tests/fuzz: libFuzzer target of the option parser
+	libclang-rt-dev          # libFuzzer and sanitizer runtimes for clang
+	xxd                      # tests/fuzz: seeds and regressions kept as hex
 	# --- packaging (debian/): the .debs, and DKMS building the module per kernel ---
 	dpkg-dev
 	debhelper

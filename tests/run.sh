@@ -43,6 +43,7 @@ echo "== build"
 host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 
 suite parser make -s -C tests/unit check
+suite fuzz make -s -C tests/fuzz check
 suite plugin make -s -C userspace check
 suite tools make -s -C tests/tools check
 suite guide tests/guide-check.sh
