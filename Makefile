@@ -1,6 +1,6 @@
 # xt_TOA: kernel module, iptables plugin, tests.
 #
-#   make [KDIR=/lib/modules/VER/build]   build xt_TOA.ko and libxt_TOA.so
+#   make [KDIR=/lib/modules/VER/build]   build xt_TOA.ko and the iptables plugins
 #   make install / make uninstall        for the kernel of KDIR, runs depmod
 #   make dkms-install / dkms-uninstall   the module under DKMS, every kernel
 #   make check                           every test (boots VMs; see README)
