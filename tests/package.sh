@@ -140,7 +140,10 @@ install)
 	rm -rf "$dir/plugin-stage"
 	make -s -C "$dir/src" install-plugin DESTDIR="$dir/plugin-stage" >/dev/null
 	missing=$(cd "$dir/plugin-stage" && find . -type f -printf '/%P\n' |
-		while read -r f; do dpkg -S "$f" 2>/dev/null | grep -q '^xtables-toa:' || echo "$f"; done)
+		while read -r f; do
+			[[ $f == /usr/share/man/* ]] && f=$f.gz	# dh_compress
+			dpkg -S "$f" 2>/dev/null | grep -q '^xtables-toa:' || echo "$f"
+		done)
 	if [[ -z $missing ]] && [[ -n $(ls -A "$dir/plugin-stage") ]]; then
 		ok "xtables-toa installs every file of make install-plugin"
 	else
