@@ -82,7 +82,7 @@ suite kernel-min tests/kernel-min.sh
 suite package tests/package.sh install "$OUT/pkg" "${LTS_KVERS[@]}"
 for kver in "${LTS_KVERS[@]}"; do
 	suite "e2e-$kver" tests/vm/run-vm.sh --kernel "/boot/vmlinuz-$kver" \
-		--log "$OUT/vm-$kver.log" -- tests/e2e/run-in-guest.sh
+		--timeout 3600 --log "$OUT/vm-$kver.log" -- tests/e2e/run-in-guest.sh
 done
 suite purge tests/package.sh purge "$OUT/pkg"
 
