@@ -56,7 +56,10 @@ if [[ -w /sys/kernel/debug/kmemleak ]]; then
 fi
 
 mapfile -t all < <(cat "${files[@]}" | grep -o '^t_[a-z0-9_]*')
-selected=("${all[@]}")
+selected=()
+for t in "${all[@]}"; do
+	[[ " ${XT_SKIP_TESTS:-} " == *" $t "* ]] || selected+=("$t")
+done
 [[ -n ${XT_TESTS:-} ]] && read -r -a selected <<<"$XT_TESTS"
 
 dmesg -C
