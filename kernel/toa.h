@@ -35,6 +35,9 @@ enum toa_stat {
 };
 
 void toa_stat_inc(const struct net *net, enum toa_stat stat);
+int toa_stats_fill(struct sk_buff *skb, const struct net *net);
+void toa_net_sockets_changed(const struct net *net);
+unsigned int toa_net_sockets_gen(const struct net *net);
 int toa_stats_init(void);
 void toa_stats_exit(void);
 
@@ -54,6 +57,10 @@ void toa_sock_attach(struct sock *sk, const struct toa_addr *client);
 bool toa_sock_client(const struct sock *sk, struct toa_addr *client);
 void toa_sock_release(struct sock *sk);
 void toa_sock_release_all(void);
+typedef int (*toa_sock_fn)(void *arg, const struct sock *sk,
+			   const struct toa_addr *client);
+int toa_sock_walk(const struct net *net, unsigned int *bucket,
+		  unsigned int *skip, toa_sock_fn fn, void *arg);
 int toa_sock_proc_init(struct net *net);
 void toa_sock_proc_exit(struct net *net);
 
@@ -61,6 +68,10 @@ void toa_sock_proc_exit(struct net *net);
 int toa_hooks_init(void);
 void toa_hooks_exit(void);
 unsigned long toa_hooks_missed(void);
+
+/* toa_netlink.c: the generic netlink family (toactl) */
+int toa_netlink_init(void);
+void toa_netlink_exit(void);
 
 /* toa_target.c: the TOA xtables target */
 int toa_target_init(void);

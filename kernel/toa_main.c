@@ -11,6 +11,7 @@
  *   toa_hooks.c      kprobes: socket creation, getname, socket destruction
  *   toa_sock.c       per-socket storage (sk_user_data)
  *   toa_stats.c      per-namespace counters in /proc/net/xt_TOA
+ *   toa_netlink.c    generic netlink family: counters, lookup, dump (toactl)
  *   (toa_sock.c also lists the TOA sockets in /proc/net/xt_TOA_sockets)
  */
 #include <linux/module.h>
@@ -38,8 +39,13 @@ static int __init toa_init(void)
 	ret = toa_match_init();
 	if (ret)
 		goto err_target;
+	ret = toa_netlink_init();
+	if (ret)
+		goto err_match;
 	return 0;
 
+err_match:
+	toa_match_exit();
 err_target:
 	toa_target_exit();
 err_hooks:
@@ -56,6 +62,7 @@ err_sock:
 /* Rules hold a module reference, so no rule uses the target any more. */
 static void __exit toa_exit(void)
 {
+	toa_netlink_exit();
 	toa_match_exit();
 	toa_target_exit();
 	toa_ct_exit();

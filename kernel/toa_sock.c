@@ -67,8 +67,13 @@ static struct toa_sock *toa_sock_lookup(const struct sock *sk, u32 bucket)
 
 static void toa_sock_unlink(struct toa_sock *t)
 {
+	const struct net *net = sock_net(t->sk);
+
 	hlist_del_rcu(&t->node);
 	atomic_dec(&toa_sock_count);
+	/* A kernel socket may outlive its namespace's state. */
+	if (check_net(net))
+		toa_net_sockets_changed(net);
 }
 
 /* Called for a new passive socket, before anyone else can see it. */
@@ -91,6 +96,7 @@ void toa_sock_attach(struct sock *sk, const struct toa_addr *client)
 	spin_lock_irqsave(toa_sock_lock(bucket), flags);
 	hlist_add_head_rcu(&t->node, &toa_sock_hash[bucket]);
 	atomic_inc(&toa_sock_count);
+	toa_net_sockets_changed(net);
 	spin_unlock_irqrestore(toa_sock_lock(bucket), flags);
 
 	write_lock_bh(&sk->sk_callback_lock);
@@ -193,45 +199,73 @@ static void toa_seq_addr(struct seq_file *m, bool v6, const void *addr,
 }
 
 /*
+ * Call @fn for each TOA socket of @net, from the cursor on: *bucket, and
+ * *skip sockets of @net already seen in that bucket.  The bucket lock
+ * keeps each socket allocated while @fn reads it.  When @fn fails the walk
+ * stops, the cursor on the socket it failed on, so that a netlink dump
+ * resumes there with a fresh buffer.
+ */
+int toa_sock_walk(const struct net *net, unsigned int *bucket,
+		  unsigned int *skip, toa_sock_fn fn, void *arg)
+{
+	unsigned long flags;
+	struct toa_sock *t;
+	unsigned int n;
+	int err = 0;
+
+	for (; *bucket < (1 << TOA_SOCK_HASH_BITS); (*bucket)++, *skip = 0) {
+		n = 0;
+		spin_lock_irqsave(toa_sock_lock(*bucket), flags);
+		hlist_for_each_entry(t, &toa_sock_hash[*bucket], node) {
+			if (!net_eq(sock_net(t->sk), net) || n++ < *skip)
+				continue;
+			err = fn(arg, t->sk, &t->client);
+			if (err)
+				break;
+			(*skip)++;
+		}
+		spin_unlock_irqrestore(toa_sock_lock(*bucket), flags);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int toa_sock_seq_entry(void *arg, const struct sock *sk,
+			      const struct toa_addr *client)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct seq_file *m = arg;
+
+	if (sk->sk_family == AF_INET6) {
+		toa_seq_addr(m, true, &sk->sk_v6_rcv_saddr, inet->inet_sport);
+		seq_putc(m, ' ');
+		toa_seq_addr(m, true, &sk->sk_v6_daddr, inet->inet_dport);
+	} else {
+		toa_seq_addr(m, false, &inet->inet_rcv_saddr, inet->inet_sport);
+		seq_putc(m, ' ');
+		toa_seq_addr(m, false, &inet->inet_daddr, inet->inet_dport);
+	}
+	seq_putc(m, ' ');
+	toa_seq_addr(m, client->v6, &client->addr, client->port);
+	seq_printf(m, " %u\n", client->kind);
+	return 0;
+}
+
+/*
  * /proc/net/xt_TOA_sockets: "LOCAL PEER CLIENT KIND" for each TOA socket
  * of the namespace, addresses as the kernel sees them and the client the
  * proxy reported.  An application finds its connection here when its
  * socket family cannot hold the client (an IPv6 client on an AF_INET
  * socket, behind NAT64).  Readable by all, like /proc/net/tcp, which shows
- * the same connections.  The bucket lock keeps each listed socket allocated.
+ * the same connections.
  */
 static int toa_sock_seq_show(struct seq_file *m, void *v)
 {
-	struct net *net = seq_file_single_net(m);
-	unsigned long flags;
-	struct toa_sock *t;
-	u32 bucket;
+	unsigned int bucket = 0, skip = 0;
 
-	for (bucket = 0; bucket < (1 << TOA_SOCK_HASH_BITS); bucket++) {
-		spin_lock_irqsave(toa_sock_lock(bucket), flags);
-		hlist_for_each_entry(t, &toa_sock_hash[bucket], node) {
-			const struct sock *sk = t->sk;
-			const struct inet_sock *inet = inet_sk(sk);
-			bool v6 = sk->sk_family == AF_INET6;
-
-			if (!net_eq(sock_net(sk), net))
-				continue;
-			if (v6) {
-				toa_seq_addr(m, true, &sk->sk_v6_rcv_saddr, inet->inet_sport);
-				seq_putc(m, ' ');
-				toa_seq_addr(m, true, &sk->sk_v6_daddr, inet->inet_dport);
-			} else {
-				toa_seq_addr(m, false, &inet->inet_rcv_saddr, inet->inet_sport);
-				seq_putc(m, ' ');
-				toa_seq_addr(m, false, &inet->inet_daddr, inet->inet_dport);
-			}
-			seq_putc(m, ' ');
-			toa_seq_addr(m, t->client.v6, &t->client.addr, t->client.port);
-			seq_printf(m, " %u\n", t->client.kind);
-		}
-		spin_unlock_irqrestore(toa_sock_lock(bucket), flags);
-	}
-	return 0;
+	return toa_sock_walk(seq_file_single_net(m), &bucket, &skip,
+			     toa_sock_seq_entry, m);
 }
 
 int toa_sock_proc_init(struct net *net)

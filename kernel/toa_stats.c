@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per network namespace counters, shown in /proc/net/xt_TOA as
- * "name value" lines, and the namespace's /proc/net files.  Per-CPU so that the packet path never shares a
- * cache line between CPUs.
+ * Per network namespace state: the counters, shown in /proc/net/xt_TOA as
+ * "name value" lines and over netlink, the generation of the namespace's
+ * TOA sockets, and the namespace's /proc/net files.  Counters are per-CPU
+ * so that the packet path never shares a cache line between CPUs.
  */
+#include <linux/netfilter/xt_TOA_genl.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <net/netlink.h>
 #include <net/netns/generic.h>
 #include "toa.h"
 
@@ -16,25 +19,31 @@ struct toa_stats {
 
 struct toa_net {
 	struct toa_stats __percpu *stats;
+	atomic_t sockets_gen;
 };
 
 static unsigned int toa_net_id __read_mostly;
 
-static const char *const toa_stat_names[TOA_STAT_MAX] = {
-	[TOA_STAT_OPTIONS_RECORDED]		= "options_recorded",
-	[TOA_STAT_OPTIONS_MALFORMED]		= "options_malformed",
-	[TOA_STAT_OPTIONS_CONFLICTING]		= "options_conflicting",
-	[TOA_STAT_OPTIONS_NOT_TOA]		= "options_not_toa",
-	[TOA_STAT_SOCKETS_ATTACHED]		= "sockets_attached",
-	[TOA_STAT_SOCKETS_RELEASED]		= "sockets_released",
-	[TOA_STAT_SOCKETS_WITHOUT_OPTION]	= "sockets_without_option",
-	[TOA_STAT_ADDRESSES_REWRITTEN]		= "addresses_rewritten",
-	[TOA_STAT_DECLINED_NO_CONNTRACK]	= "declined_no_conntrack",
-	[TOA_STAT_DECLINED_CONFIRMED]		= "declined_conntrack_confirmed",
-	[TOA_STAT_DECLINED_OTHER_HELPER]	= "declined_other_helper",
-	[TOA_STAT_DECLINED_NO_MEMORY]		= "declined_no_memory",
-	[TOA_STAT_DECLINED_USER_DATA_BUSY]	= "declined_user_data_busy",
-	[TOA_STAT_DECLINED_FAMILY]		= "declined_family_mismatch",
+static const struct {
+	const char *name;
+	u16 attr;
+} toa_stat_info[TOA_STAT_MAX] = {
+#define TOA_STAT(stat, str) [TOA_STAT_##stat] = { str, XT_TOA_STAT_##stat }
+	TOA_STAT(OPTIONS_RECORDED,		"options_recorded"),
+	TOA_STAT(OPTIONS_MALFORMED,		"options_malformed"),
+	TOA_STAT(OPTIONS_CONFLICTING,		"options_conflicting"),
+	TOA_STAT(OPTIONS_NOT_TOA,		"options_not_toa"),
+	TOA_STAT(SOCKETS_ATTACHED,		"sockets_attached"),
+	TOA_STAT(SOCKETS_RELEASED,		"sockets_released"),
+	TOA_STAT(SOCKETS_WITHOUT_OPTION,	"sockets_without_option"),
+	TOA_STAT(ADDRESSES_REWRITTEN,		"addresses_rewritten"),
+	TOA_STAT(DECLINED_NO_CONNTRACK,		"declined_no_conntrack"),
+	TOA_STAT(DECLINED_CONFIRMED,		"declined_conntrack_confirmed"),
+	TOA_STAT(DECLINED_OTHER_HELPER,		"declined_other_helper"),
+	TOA_STAT(DECLINED_NO_MEMORY,		"declined_no_memory"),
+	TOA_STAT(DECLINED_USER_DATA_BUSY,	"declined_user_data_busy"),
+	TOA_STAT(DECLINED_FAMILY,		"declined_family_mismatch"),
+#undef TOA_STAT
 };
 
 void toa_stat_inc(const struct net *net, enum toa_stat stat)
@@ -44,22 +53,70 @@ void toa_stat_inc(const struct net *net, enum toa_stat stat)
 	this_cpu_inc(tn->stats->v[stat]);
 }
 
+static u64 toa_stat_sum(const struct toa_net *tn, enum toa_stat stat)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(tn->stats, cpu)->v[stat];
+	return sum;
+}
+
 static int toa_stats_show(struct seq_file *m, void *v)
 {
 	struct toa_net *tn = net_generic(seq_file_single_net(m), toa_net_id);
 	unsigned int i;
-	int cpu;
 
-	for (i = 0; i < TOA_STAT_MAX; i++) {
-		u64 sum = 0;
-
-		for_each_possible_cpu(cpu)
-			sum += per_cpu_ptr(tn->stats, cpu)->v[i];
-		seq_printf(m, "%s %llu\n", toa_stat_names[i], sum);
-	}
+	for (i = 0; i < TOA_STAT_MAX; i++)
+		seq_printf(m, "%s %llu\n", toa_stat_info[i].name,
+			   toa_stat_sum(tn, i));
 	/* kprobe instances are shared by all namespaces. */
 	seq_printf(m, "hooks_missed %lu\n", toa_hooks_missed());
 	return 0;
+}
+
+/* XT_TOA_A_STATS: the same values as /proc/net/xt_TOA. */
+int toa_stats_fill(struct sk_buff *skb, const struct net *net)
+{
+	struct toa_net *tn = net_generic(net, toa_net_id);
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, XT_TOA_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < TOA_STAT_MAX; i++)
+		if (nla_put_u64_64bit(skb, toa_stat_info[i].attr,
+				      toa_stat_sum(tn, i), XT_TOA_STAT_PAD))
+			goto cancel;
+	if (nla_put_u64_64bit(skb, XT_TOA_STAT_HOOKS_MISSED,
+			      toa_hooks_missed(), XT_TOA_STAT_PAD))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/*
+ * Bumped whenever a TOA socket of the namespace comes or goes, so that a
+ * socket dump spread over several reads can tell it was not consistent.
+ */
+void toa_net_sockets_changed(const struct net *net)
+{
+	struct toa_net *tn = net_generic(net, toa_net_id);
+
+	atomic_inc(&tn->sockets_gen);
+}
+
+unsigned int toa_net_sockets_gen(const struct net *net)
+{
+	struct toa_net *tn = net_generic(net, toa_net_id);
+
+	return atomic_read(&tn->sockets_gen);
 }
 
 static int __net_init toa_net_init(struct net *net)
