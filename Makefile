@@ -1,6 +1,6 @@
 # xt_TOA: kernel module, iptables plugin, tests.
 #
-#   make [KDIR=/lib/modules/VER/build]   build xt_TOA.ko and the iptables plugins
+#   make [KDIR=/lib/modules/VER/build]   build xt_TOA.ko, the iptables plugins, toactl
 #   make install / make uninstall        for the kernel of KDIR, runs depmod
 #   make dkms-install / dkms-uninstall   the module under DKMS, every kernel
 #   make check                           every test (boots VMs; see README)
@@ -12,7 +12,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/updates
 
-all: module plugin
+all: module plugin toactl
 
 module:
 	$(MAKE) -C kernel KDIR=$(KDIR)
@@ -20,7 +20,10 @@ module:
 plugin:
 	$(MAKE) -C userspace
 
-install: install-module install-plugin
+toactl:
+	$(MAKE) -C tools/toactl
+
+install: install-module install-plugin install-toactl
 
 # Installs what "make" built; no rebuild here, so "make && sudo make install".
 install-module:
@@ -33,17 +36,23 @@ install-plugin:
 	@test -f userspace/libxt_TOA.so || { echo "libxt_TOA.so is not built: run make first" >&2; exit 1; }
 	$(MAKE) -C userspace install
 
+install-toactl:
+	@test -f tools/toactl/toactl || { echo "toactl is not built: run make first" >&2; exit 1; }
+	$(MAKE) -C tools/toactl install
+
 uninstall:
 	rm -f $(MODDIR)/xt_TOA.ko
 	test -n "$(DESTDIR)" || depmod -a $(KVER)
 	$(MAKE) -C userspace uninstall
+	$(MAKE) -C tools/toactl uninstall
 
 # The module's source as DKMS takes it (the xt-toa-dkms package ships this).
 DKMS_SRC = $(DESTDIR)/usr/src/xt-toa-$(VERSION)
 dkms-source:
 	install -d $(DKMS_SRC)/kernel $(DKMS_SRC)/include/linux/netfilter
 	install -m 0644 kernel/Kbuild kernel/Makefile kernel/*.[ch] $(DKMS_SRC)/kernel/
-	install -m 0644 include/linux/netfilter/xt_TOA.h $(DKMS_SRC)/include/linux/netfilter/
+	install -m 0644 include/linux/netfilter/xt_TOA.h \
+		include/linux/netfilter/xt_TOA_genl.h $(DKMS_SRC)/include/linux/netfilter/
 	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
 
 # DKMS builds the module for each kernel that has its headers now, and again
@@ -69,9 +78,11 @@ demo:
 clean:
 	$(MAKE) -C kernel clean KDIR=$(KDIR)
 	$(MAKE) -C userspace clean
+	$(MAKE) -C tools/toactl clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/tools clean
 	$(MAKE) -C examples clean
 
-.PHONY: all module plugin install install-module install-plugin uninstall \
-	dkms-source dkms-install dkms-uninstall check demo clean
+.PHONY: all module plugin toactl install install-module install-plugin \
+	install-toactl uninstall dkms-source dkms-install dkms-uninstall \
+	check demo clean

@@ -74,6 +74,7 @@ fi
 suite parser make -s -C tests/unit check
 suite fuzz make -s -C tests/fuzz check
 suite plugin make -s -C userspace check
+suite toactl make -s -C tools/toactl check
 suite tools make -s -C tests/tools check
 suite guide tests/guide-check.sh
 
