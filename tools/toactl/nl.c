@@ -152,7 +152,7 @@ static int toa_nl_family(const struct nlmsghdr *nlh, void *data)
 
 int toa_nl_open(struct toa_nl *nl)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[TOA_NL_REQ_LEN];
 	struct nlmsghdr *nlh;
 	int one = 1;
 

@@ -99,7 +99,7 @@ static int stats_msg(const struct nlmsghdr *nlh, void *data)
 
 static int cmd_stats(struct toa_nl *nl)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[TOA_NL_REQ_LEN];
 	struct nlmsghdr *nlh;
 	bool first = true;
 
@@ -183,7 +183,7 @@ static int cmd_lookup(struct toa_nl *nl, const struct toa_endpoint *lp,
 		      const struct toa_endpoint *pp)
 {
 	const struct toa_endpoint l = *lp, p = *pp;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[TOA_NL_REQ_LEN];
 	struct nlmsghdr *nlh;
 	struct toa_entry e;
 
@@ -234,7 +234,7 @@ static int list_msg(const struct nlmsghdr *nlh, void *data)
 
 static int cmd_list(struct toa_nl *nl)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[TOA_NL_REQ_LEN];
 	struct entries all = { 0 };
 	struct nlmsghdr *nlh;
 	int tries = 0;
