@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toa-genl-bad: malformed requests to the xt_TOA genetlink family.  Each
- * must be refused with the expected errno (and never crash the kernel:
- * the test runner watches the kernel log).  Prints "N passed, N failed".
+ * must be refused with the errno the policy gives (ERANGE for an address
+ * of the wrong size or port 0, EINVAL for other bad attributes), and
+ * never crash the kernel: the test runner watches the kernel log.
+ * Prints "N passed, N failed".
  * Run as root, in a namespace with the module loaded.
  */
 #include <arpa/inet.h>
@@ -41,7 +43,7 @@ static void expect(const char *name, struct nlmsghdr *nlh, int want)
 
 static struct nlmsghdr *lookup(void)
 {
-	return toa_nl_request(&nl, buf, XT_TOA_CMD_LOOKUP, NLM_F_ACK);
+	return toa_nl_request(&nl, buf, XT_TOA_CMD_LOOKUP, 0);
 }
 
 /* A well-formed IPv4 lookup with the given attribute left out (0: none). */
@@ -89,26 +91,26 @@ int main(void)
 
 	nlh = lookup_v4_without(XT_TOA_A_LOCAL_IP4);
 	mnl_attr_put(nlh, XT_TOA_A_LOCAL_IP4, 5, big);
-	expect("LOCAL_IP4 of 5 bytes", nlh, EINVAL);
+	expect("LOCAL_IP4 of 5 bytes", nlh, ERANGE);
 
 	nlh = lookup_v4_without(XT_TOA_A_LOCAL_IP4);
 	mnl_attr_put(nlh, XT_TOA_A_LOCAL_IP4, 3, big);
-	expect("LOCAL_IP4 of 3 bytes", nlh, EINVAL);
+	expect("LOCAL_IP4 of 3 bytes", nlh, ERANGE);
 
 	nlh = lookup_v4_without(XT_TOA_A_LOCAL_IP4);
 	mnl_attr_put(nlh, XT_TOA_A_LOCAL_IP4, 0, big);
-	expect("LOCAL_IP4 empty", nlh, EINVAL);
+	expect("LOCAL_IP4 empty", nlh, ERANGE);
 
 	nlh = lookup_v4_without(XT_TOA_A_PEER_IP4);
 	mnl_attr_put(nlh, XT_TOA_A_PEER_IP4, sizeof(big), big);
-	expect("PEER_IP4 of 2048 bytes", nlh, EINVAL);
+	expect("PEER_IP4 of 2048 bytes", nlh, ERANGE);
 
 	nlh = lookup();
 	mnl_attr_put(nlh, XT_TOA_A_LOCAL_IP6, 15, big);
 	mnl_attr_put(nlh, XT_TOA_A_PEER_IP6, 16, big);
 	mnl_attr_put_u16(nlh, XT_TOA_A_LOCAL_PORT, htons(1));
 	mnl_attr_put_u16(nlh, XT_TOA_A_PEER_PORT, htons(1));
-	expect("LOCAL_IP6 of 15 bytes", nlh, EINVAL);
+	expect("LOCAL_IP6 of 15 bytes", nlh, ERANGE);
 
 	nlh = lookup_v4_without(XT_TOA_A_LOCAL_PORT);
 	mnl_attr_put_u32(nlh, XT_TOA_A_LOCAL_PORT, 1);
@@ -136,7 +138,7 @@ int main(void)
 	attr->nla_len = 200;	/* runs past the message */
 	expect("attribute longer than the message", nlh, EINVAL);
 
-	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, NLM_F_ACK);
+	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, 0);
 	mnl_attr_put_u16(nlh, XT_TOA_A_LOCAL_PORT, htons(1));
 	expect("stats with an attribute", nlh, EINVAL);
 
@@ -144,21 +146,21 @@ int main(void)
 	mnl_attr_put_u16(nlh, XT_TOA_A_LOCAL_PORT, htons(1));
 	expect("dump with an attribute", nlh, EINVAL);
 
-	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_SOCKETS, NLM_F_ACK);
+	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_SOCKETS, 0);
 	expect("dump command without NLM_F_DUMP", nlh, EOPNOTSUPP);
 
-	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_MAX + 1, NLM_F_ACK);
+	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_MAX + 1, 0);
 	expect("unknown command", nlh, EOPNOTSUPP);
 
-	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, NLM_F_ACK);
+	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, 0);
 	((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->reserved = 1;
 	expect("reserved header field set", nlh, EINVAL);
 
-	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, NLM_F_ACK);
+	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, 0);
 	nlh->nlmsg_len = sizeof(*nlh) + 2;	/* half a genetlink header */
 	expect("truncated genetlink header", nlh, EINVAL);
 
-	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, NLM_F_ACK);
+	nlh = toa_nl_request(&nl, buf, XT_TOA_CMD_GET_STATS, 0);
 	expect("stats, well-formed", nlh, 0);
 
 	printf("%d passed, %d failed\n", passed, failed);

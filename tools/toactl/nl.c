@@ -121,6 +121,9 @@ static struct nlmsghdr *toa_nl_put(struct toa_nl *nl, void *buf, unsigned short 
 	struct genlmsghdr *g;
 
 	nlh->nlmsg_type = type;
+	/* An ACK (or NLMSG_DONE of a dump) tells toa_nl_talk it has all. */
+	if ((flags & NLM_F_DUMP) != NLM_F_DUMP)
+		flags |= NLM_F_ACK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = ++nl->seq;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));

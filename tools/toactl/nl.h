@@ -25,7 +25,10 @@ void toa_nl_close(struct toa_nl *nl);
 /* Room for any request (the buf of toa_nl_request). */
 #define TOA_NL_REQ_LEN 4096
 
-/* A request of the family, to fill with attributes before toa_nl_talk. */
+/*
+ * A request of the family, to fill with attributes before toa_nl_talk;
+ * NLM_F_ACK is added to any but a dump.
+ */
 struct nlmsghdr *toa_nl_request(struct toa_nl *nl, void *buf, unsigned char cmd,
 				unsigned short flags);
 
