@@ -97,8 +97,11 @@ static struct sock *toa_nl_find(struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, v4 ? XT_TOA_A_LOCAL_IP4 : XT_TOA_A_LOCAL_IP6) ||
 	    GENL_REQ_ATTR_CHECK(info, v4 ? XT_TOA_A_PEER_IP4 : XT_TOA_A_PEER_IP6) ||
 	    GENL_REQ_ATTR_CHECK(info, XT_TOA_A_LOCAL_PORT) ||
-	    GENL_REQ_ATTR_CHECK(info, XT_TOA_A_PEER_PORT))
+	    GENL_REQ_ATTR_CHECK(info, XT_TOA_A_PEER_PORT)) {
+		/* The core reports which one in NLMSGERR_ATTR_MISS_TYPE. */
+		GENL_SET_ERR_MSG(info, "missing address or port");
 		return ERR_PTR(-EINVAL);
+	}
 	lport = nla_get_be16(tb[XT_TOA_A_LOCAL_PORT]);
 	pport = nla_get_be16(tb[XT_TOA_A_PEER_PORT]);
 
@@ -227,10 +230,9 @@ static struct genl_family toa_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= toa_genl_ops,
 	.n_ops		= ARRAY_SIZE(toa_genl_ops),
-	/* All commands are new: the core rejects any attribute that an
-	 * operation has no policy for, and nonzero reserved header fields.
+	/* .resv_start_op 0: every command gets the strict checks of new
+	 * families: no attribute without a policy, reserved header bits 0.
 	 */
-	.resv_start_op	= XT_TOA_CMD_GET_SOCKETS + 1,
 };
 
 int __init toa_netlink_init(void)

@@ -185,7 +185,7 @@ static int cmd_lookup(struct toa_nl *nl, const struct toa_endpoint *lp,
 	const struct toa_endpoint l = *lp, p = *pp;
 	char buf[TOA_NL_REQ_LEN];
 	struct nlmsghdr *nlh;
-	struct toa_entry e;
+	struct toa_entry e = { 0 };
 
 	nlh = toa_nl_request(nl, buf, XT_TOA_CMD_LOOKUP, 0);
 	if (l.v6) {
