@@ -6,7 +6,7 @@
  *   toa-hold serve PORT          accept on 0.0.0.0:PORT and keep everything
  *   toa-hold connect HOST PORT N open N connections (a few in flight at a
  *                                time), print "connected=N failed=M", keep
- *                                them until stdin closes
+ *                                them until stdin closes; progress on stderr
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -88,6 +89,7 @@ static int hold(const char *host, unsigned short port, unsigned long n)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
 	unsigned long started = 0, connected = 0, failed = 0;
+	time_t t0 = time(NULL);
 	struct epoll_event evs[IN_FLIGHT];
 	int ep, i, k, err;
 	socklen_t len;
@@ -116,8 +118,9 @@ static int hold(const char *host, unsigned short port, unsigned long n)
 			if (err) {
 				failed++;
 				close(evs[i].data.fd);
-			} else {
-				connected++;
+			} else if (++connected % 1000 == 0) {
+				fprintf(stderr, "toa-hold: %lu connected, %lu failed, %ld s\n",
+					connected, failed, (long)(time(NULL) - t0));
 			}
 			if (started < n) {
 				start(&to, ep);
