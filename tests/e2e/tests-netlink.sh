@@ -198,8 +198,12 @@ dump_many_checks() {
 # client is the address and port the client really used; no "changed"
 # warning. The sockets are all gone at the end, for the tests that follow.
 t_netlink_dump_many() {
-	local line t0 n i srv_pid rc=1
+	local line t0 n i srv_pid rc=1 ports
 	sysctl -qw net.netfilter.nf_conntrack_max=$((4 * NETLINK_N + 65536))
+	# The client's ports, and their TIME_WAITs after the test, stay out of
+	# the fixed source ports (40000-49999) that other tests bind.
+	ports=$(in_ns client sysctl -n net.ipv4.ip_local_port_range)
+	in_ns client sysctl -qw net.ipv4.ip_local_port_range="$((61000 - NETLINK_N - 1000)) 60999"
 	in_ns server "$IPT" -t mangle -A PREROUTING -s "$PROXY/32" -p tcp --dport "$HOLD_PORT" -j TOA || return 1
 	proxy_sends --syn 200 || return 1
 	# Not through in_ns: $! must be toa-hold itself (ip execs it), to end it.
@@ -232,5 +236,6 @@ t_netlink_dump_many() {
 		sleep 1
 	done
 	note "all closed in $((SECONDS - t0)) s"
+	in_ns client sysctl -qw net.ipv4.ip_local_port_range="$ports"
 	expect_eq "TOA sockets left" "$n" 0 && return "$rc"
 }
