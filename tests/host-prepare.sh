@@ -66,7 +66,7 @@ debug_prepare() {
 	rm -rf "$DSTAGE"
 	make -s -C "$tree" modules_install INSTALL_MOD_PATH="$DSTAGE" DEPMOD=true >>"$out/build-debug.log" 2>&1 &&
 		install -D -m 0644 "$build/kernel/xt_TOA.ko" "$DSTAGE/lib/modules/$DKVER/updates/xt_TOA.ko" &&
-		make -s install-plugin DESTDIR="$DSTAGE" >/dev/null &&
+		make -s install-plugin install-toactl DESTDIR="$DSTAGE" >/dev/null &&
 		depmod -b "$DSTAGE" "$DKVER" ||
 		{ echo "staging the debug install failed" >&2; return 1; }
 }

@@ -38,7 +38,7 @@ finish() {
 # (/var/lib/dkms/mok.*) is created by the first build of any module and
 # belongs to dkms.
 snapshot() {
-	find /usr/src /var/lib/dkms /lib/modules /etc /usr/share/doc /usr/share/man \
+	find /usr/src /var/lib/dkms /lib/modules /etc /usr/share/doc /usr/share/man /usr/sbin \
 		/var/lib/dpkg/info "$(pkg-config --variable=xtlibdir xtables)" 2>/dev/null |
 		grep -v '^/var/lib/dkms/mok\.' | sort
 }
@@ -54,7 +54,7 @@ known() {
 foreign_install() {
 	dkms status -m xt-toa
 	find /lib/modules -name 'xt_TOA.ko*'
-	ls -d /usr/src/xt-toa-* "$(pkg-config --variable=xtlibdir xtables)"/libxt_TOA.so
+	ls -d /usr/src/xt-toa-* "$(pkg-config --variable=xtlibdir xtables)"/libxt_TOA.so /usr/sbin/toactl
 } 2>/dev/null
 
 # built_for KVER...: DKMS built and installed xt_TOA for each KVER.
@@ -136,18 +136,19 @@ install)
 		not_ok "the package's version $version is the Makefile's VERSION"
 	fi
 
-	# The package ships what "make install-plugin" installs, at those paths.
+	# The package ships what "make install-plugin install-toactl" installs,
+	# at those paths.
 	rm -rf "$dir/plugin-stage"
-	make -s -C "$dir/src" install-plugin DESTDIR="$dir/plugin-stage" >/dev/null
+	make -s -C "$dir/src" install-plugin install-toactl DESTDIR="$dir/plugin-stage" >/dev/null
 	missing=$(cd "$dir/plugin-stage" && find . -type f -printf '/%P\n' |
 		while read -r f; do
 			[[ $f == /usr/share/man/* ]] && f=$f.gz	# dh_compress
 			dpkg -S "$f" 2>/dev/null | grep -q '^xtables-toa:' || echo "$f"
 		done)
 	if [[ -z $missing ]] && [[ -n $(ls -A "$dir/plugin-stage") ]]; then
-		ok "xtables-toa installs every file of make install-plugin"
+		ok "xtables-toa installs every file of make install-plugin install-toactl"
 	else
-		not_ok "xtables-toa installs every file of make install-plugin (missing: $missing)"
+		not_ok "xtables-toa installs every file of make install-plugin install-toactl (missing: $missing)"
 	fi
 
 	example=/usr/share/doc/xt-toa-dkms/examples/xt_TOA.conf

@@ -22,18 +22,22 @@ BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|UBSAN|kmemleak|unref
 echo "# kernel $(uname -r)"
 # XT_STAGE: what "make install DESTDIR=..." put there on the host, with
 # depmod already run (a full depmod over 9p takes minutes under TCG).
-# Without it, the module and the plugin the host has installed (the
-# packages, DKMS, "make install"), found where modprobe and iptables look.
+# Without it, the module, the plugins and toactl the host has installed
+# (the packages, DKMS, "make install"), found where modprobe, iptables and
+# the shell look.
 xtlibdir=$(pkg-config --variable=xtlibdir xtables)
 if [[ -n ${XT_STAGE:-} ]]; then
 	cp -r "$XT_STAGE/lib/modules/$(uname -r)/." "/lib/modules/$(uname -r)/" &&
-		cp "$XT_STAGE$xtlibdir"/libxt_*.so "$xtlibdir/" ||
+		cp "$XT_STAGE$xtlibdir"/libxt_*.so "$xtlibdir/" &&
+		cp "$XT_STAGE/usr/sbin/toactl" /usr/sbin/ ||
 		{ echo "Bail out! cannot install from $XT_STAGE"; exit 1; }
 fi
 module=$(modinfo -n xt_TOA 2>/dev/null) ||
 	{ echo "Bail out! no xt_TOA module for $(uname -r): install it on the host"; exit 1; }
 [[ -f $xtlibdir/libxt_TOA.so ]] ||
 	{ echo "Bail out! no libxt_TOA.so in $xtlibdir: install it on the host"; exit 1; }
+[[ -x /usr/sbin/toactl ]] ||
+	{ echo "Bail out! no /usr/sbin/toactl: install it on the host"; exit 1; }
 echo "# module $module"
 topology_up >/tmp/topology.log 2>&1 || {
 	cat /tmp/topology.log

@@ -2,7 +2,7 @@
 # End-to-end tests of the generic netlink interface and toactl (issue 6).
 # Sourced by run-in-guest.sh; each t_netlink_* function is one test.
 
-TOACTL=$TOP/tools/toactl/toactl
+TOACTL=/usr/sbin/toactl	# as installed (run-in-guest.sh checks it is there)
 HOLD_PORT=9010		# toa-hold's server: thousands of idle TOA sockets
 NETLINK_N=${XT_NETLINK_N:-10000}
 
