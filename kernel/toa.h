@@ -31,6 +31,13 @@ enum toa_stat {
 	TOA_STAT_DECLINED_NO_MEMORY,
 	TOA_STAT_DECLINED_USER_DATA_BUSY,
 	TOA_STAT_DECLINED_FAMILY,
+	TOA_STAT_INSERTED_SYN,
+	TOA_STAT_INSERTED_ACK,
+	TOA_STAT_INSERT_FULL,
+	TOA_STAT_INSERT_PRESENT,
+	TOA_STAT_INSERT_MALFORMED,
+	TOA_STAT_INSERT_GSO,
+	TOA_STAT_INSERT_MTU,
 	TOA_STAT_MAX
 };
 
@@ -49,6 +56,13 @@ void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
 bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
 		      struct toa_addr *client);
 bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client);
+void toa_ct_insert_begin(struct net *net, struct nf_conn *ct);
+bool toa_ct_claim_ack(struct nf_conn *ct);
+
+/* toa_insert.c: the TOA target's --insert mode, on a relay */
+struct xt_toa_tginfo;
+void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
+		const struct xt_toa_tginfo *info);
 
 /* toa_sock.c: the client hung on the accepted socket */
 int toa_sock_init(void);

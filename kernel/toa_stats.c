@@ -43,6 +43,13 @@ static const struct {
 	TOA_STAT(DECLINED_NO_MEMORY,		"declined_no_memory"),
 	TOA_STAT(DECLINED_USER_DATA_BUSY,	"declined_user_data_busy"),
 	TOA_STAT(DECLINED_FAMILY,		"declined_family_mismatch"),
+	TOA_STAT(INSERTED_SYN,			"inserted_syn"),
+	TOA_STAT(INSERTED_ACK,			"inserted_ack"),
+	TOA_STAT(INSERT_FULL,			"insert_skipped_full"),
+	TOA_STAT(INSERT_PRESENT,		"insert_skipped_present"),
+	TOA_STAT(INSERT_MALFORMED,		"insert_skipped_malformed"),
+	TOA_STAT(INSERT_GSO,			"insert_skipped_gso"),
+	TOA_STAT(INSERT_MTU,			"insert_skipped_mtu"),
 #undef TOA_STAT
 };
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The TOA target: "-t mangle -A PREROUTING ... -p tcp -j TOA" selects the
- * connections whose TOA option is believed.  Non-terminating, like TCPMSS.
+ * connections whose TOA option is believed; "-t mangle -A FORWARD or
+ * POSTROUTING ... -p tcp -j TOA --insert KIND/LEN" on a relay writes the
+ * option (toa_insert.c).  Non-terminating, like TCPMSS.
  */
 #include <linux/module.h>
 #include <linux/netfilter/x_tables.h>
@@ -15,9 +17,36 @@ static unsigned int toa_tg(struct sk_buff *skb,
 	const struct xt_toa_tginfo *info = par->targinfo;
 
 	/* Conntrack defragments before mangle: only the first piece counts. */
-	if (par->fragoff == 0)
+	if (par->fragoff)
+		return XT_CONTINUE;
+	if (info->flags & XT_TOA_INSERT)
+		toa_insert(xt_net(par), skb, par->thoff, info);
+	else
 		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info->kinds);
 	return XT_CONTINUE;
+}
+
+#define TOA_INSERT_HOOKS ((1 << NF_INET_FORWARD) | (1 << NF_INET_POST_ROUTING))
+
+/* One kind, with the length that holds an address of the rule's family. */
+static bool toa_insert_valid(const struct xt_tgchk_param *par)
+{
+	const struct xt_toa_tginfo *info = par->targinfo;
+
+	if (hweight8(info->kinds) != 1) {
+		pr_info_ratelimited("TOA: --insert writes exactly one option kind\n");
+		return false;
+	}
+	if (info->len != (par->family == NFPROTO_IPV4 ? TOA_OPT_V4_LEN : TOA_OPT_V6_LEN) ||
+	    (info->kinds == XT_TOA_KIND_200 && info->len != TOA_OPT_V4_LEN)) {
+		pr_info_ratelimited("TOA: --insert: iptables writes 200/8, 253/8 or 254/8, ip6tables 253/20 or 254/20\n");
+		return false;
+	}
+	if (par->hook_mask & ~TOA_INSERT_HOOKS) {
+		pr_info_ratelimited("TOA: --insert is only valid in FORWARD and POSTROUTING\n");
+		return false;
+	}
+	return true;
 }
 
 static int toa_tg_check(const struct xt_tgchk_param *par)
@@ -26,8 +55,16 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 	int ret;
 
 	if (!info->kinds || info->kinds & ~XT_TOA_KINDS_ALL ||
-	    info->flags || info->reserved) {
+	    info->flags & ~XT_TOA_INSERT || info->reserved ||
+	    (!(info->flags & XT_TOA_INSERT) && info->len)) {
 		pr_info_ratelimited("TOA: unsupported option kinds or flags (plugin and module versions differ?)\n");
+		return -EINVAL;
+	}
+	if (info->flags & XT_TOA_INSERT) {
+		if (!toa_insert_valid(par))
+			return -EINVAL;
+	} else if (par->hook_mask & ~(1 << NF_INET_PRE_ROUTING)) {
+		pr_info_ratelimited("TOA: reading the option is only valid in PREROUTING (--insert: FORWARD, POSTROUTING)\n");
 		return -EINVAL;
 	}
 	ret = nf_ct_netns_get(par->net, par->family);
@@ -47,7 +84,8 @@ static void toa_tg_destroy(const struct xt_tgdtor_param *par)
 		.name		= "TOA",			\
 		.family		= fam,				\
 		.table		= "mangle",			\
-		.hooks		= 1 << NF_INET_PRE_ROUTING,	\
+		.hooks		= 1 << NF_INET_PRE_ROUTING |	\
+				  TOA_INSERT_HOOKS,		\
 		.proto		= IPPROTO_TCP,			\
 		.target		= toa_tg,			\
 		.targetsize	= sizeof(struct xt_toa_tginfo),	\

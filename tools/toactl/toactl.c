@@ -38,6 +38,13 @@ static const char *const stat_names[XT_TOA_STAT_MAX + 1] = {
 	[XT_TOA_STAT_DECLINED_USER_DATA_BUSY]	= "declined_user_data_busy",
 	[XT_TOA_STAT_DECLINED_FAMILY]		= "declined_family_mismatch",
 	[XT_TOA_STAT_HOOKS_MISSED]		= "hooks_missed",
+	[XT_TOA_STAT_INSERTED_SYN]		= "inserted_syn",
+	[XT_TOA_STAT_INSERTED_ACK]		= "inserted_ack",
+	[XT_TOA_STAT_INSERT_FULL]		= "insert_skipped_full",
+	[XT_TOA_STAT_INSERT_PRESENT]		= "insert_skipped_present",
+	[XT_TOA_STAT_INSERT_MALFORMED]		= "insert_skipped_malformed",
+	[XT_TOA_STAT_INSERT_GSO]		= "insert_skipped_gso",
+	[XT_TOA_STAT_INSERT_MTU]		= "insert_skipped_mtu",
 };
 
 static void usage(FILE *f)

@@ -4,8 +4,9 @@
  *
  * A TOA ("TCP option address") is a TCP option that an L4 proxy adds to a
  * connection it has source-NATed, carrying the real client's port and
- * address.  The TOA target records it for the connections its rule selects;
- * the toa match tests what was recorded.
+ * address.  The TOA target records it for the connections its rule selects,
+ * or, with --insert on a relay that NATs them, writes it; the toa match tests
+ * what was recorded.
  */
 #ifndef _XT_TOA_H
 #define _XT_TOA_H
@@ -23,10 +24,18 @@ enum {
 #define XT_TOA_KINDS_ALL	(XT_TOA_KIND_200 | XT_TOA_KIND_253 | XT_TOA_KIND_254)
 #define XT_TOA_KINDS_DEFAULT	(XT_TOA_KIND_200 | XT_TOA_KIND_254)
 
+/* xt_toa_tginfo.flags */
+enum {
+	XT_TOA_INSERT = 1 << 0,	/* --insert: write the client's TOA, not read it */
+};
+
 struct xt_toa_tginfo {
-	__u8 kinds;		/* XT_TOA_KIND_* trusted by this rule, never 0 */
-	__u8 flags;		/* reserved, must be 0 */
-	__u16 reserved;		/* must be 0 */
+	__u8 kinds;		/* XT_TOA_KIND_* trusted by this rule, never 0; */
+				/* with XT_TOA_INSERT the one kind written */
+	__u8 flags;		/* XT_TOA_INSERT or 0 */
+	__u8 len;		/* XT_TOA_INSERT: option length, 8 (IPv4) or */
+				/* 20 (IPv6); else 0 */
+	__u8 reserved;		/* must be 0 */
 };
 
 /* Options of the toa match (xt_toa_mtinfo.flags and .invert). */
