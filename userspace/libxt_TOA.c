@@ -4,9 +4,12 @@
  *
  *	iptables -t mangle -A PREROUTING -p tcp -s PROXY_RANGE \
  *		-j TOA [--toa-kind KIND[,KIND...]]
+ *	iptables -t mangle -A POSTROUTING -p tcp -m conntrack --ctstate DNAT \
+ *		-j TOA --insert KIND/LEN
  *
  * The target makes the kernel record the TCP option carrying the real
- * client's address ("TOA") for the connections its rule selects.
+ * client's address ("TOA") for the connections its rule selects, or, with
+ * --insert on a relay that NATs them, write it.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 
 enum {
 	O_TOA_KIND = 0,
+	O_INSERT,
 };
 
 /* Option kind number <-> XT_TOA_KIND_* bit, in ascending kind order. */
@@ -35,6 +39,13 @@ static const struct xt_option_entry TOA_opts[] = {
 		.name	= "toa-kind",
 		.id	= O_TOA_KIND,
 		.type	= XTTYPE_STRING,
+		.excl	= 1 << O_INSERT,
+	},
+	{
+		.name	= "insert",
+		.id	= O_INSERT,
+		.type	= XTTYPE_STRING,
+		.excl	= 1 << O_TOA_KIND,
 	},
 	XTOPT_TABLEEND,
 };
@@ -49,7 +60,13 @@ static void TOA_help(void)
 "Records the real client address that an L4 proxy put in a TCP option (TOA)\n"
 "of the connections this rule selects. Use in the mangle table, PREROUTING\n"
 "chain, with -p tcp. Anyone can put a TOA option in a SYN: the rule must\n"
-"only select traffic coming from the proxy, e.g. -s PROXY_RANGE.\n");
+"only select traffic coming from the proxy, e.g. -s PROXY_RANGE.\n"
+"  --insert KIND/LEN\n"
+"                     On a relay (DNAT and SNAT), write the client of each\n"
+"                     connection (conntrack's original source) into its SYN\n"
+"                     and handshake ACK: 200/8, 253/8 or 254/8 in iptables,\n"
+"                     253/20 or 254/20 in ip6tables. Use in the mangle table,\n"
+"                     FORWARD or POSTROUTING chain, with -p tcp.\n");
 }
 
 static void TOA_init(struct xt_entry_target *t)
@@ -58,6 +75,7 @@ static void TOA_init(struct xt_entry_target *t)
 
 	info->kinds = XT_TOA_KINDS_DEFAULT;
 	info->flags = 0;
+	info->len = 0;
 	info->reserved = 0;
 }
 
@@ -94,6 +112,41 @@ static uint8_t TOA_parse_kind(const char *s, size_t len, const char *list)
 	return 0; /* not reached */
 }
 
+/*
+ * The formats --insert writes: an IPv4 client in 8 bytes, IPv6 in 20.  The
+ * kernel refuses a length that cannot hold the rule's family (the plugin
+ * serves both families and is not told which one it parses for).
+ */
+static const struct {
+	const char *name;
+	uint8_t bit, len;
+} toa_formats[] = {
+	{ "200/8",  XT_TOA_KIND_200, 8 },
+	{ "253/8",  XT_TOA_KIND_253, 8 },
+	{ "254/8",  XT_TOA_KIND_254, 8 },
+	{ "253/20", XT_TOA_KIND_253, 20 },
+	{ "254/20", XT_TOA_KIND_254, 20 },
+};
+
+#define TOA_N_FORMATS (sizeof(toa_formats) / sizeof(toa_formats[0]))
+
+static void TOA_parse_insert(struct xt_toa_tginfo *info, const char *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < TOA_N_FORMATS; i++)
+		if (strcmp(arg, toa_formats[i].name) == 0)
+			break;
+	if (i == TOA_N_FORMATS)
+		xtables_error(PARAMETER_PROBLEM,
+			      "TOA: --insert \"%s\": unsupported format "
+			      "(200/8, 253/8, 254/8 for IPv4, 253/20, 254/20 "
+			      "for IPv6)", arg);
+	info->kinds = toa_formats[i].bit;
+	info->len = toa_formats[i].len;
+	info->flags = XT_TOA_INSERT;
+}
+
 static void TOA_parse(struct xt_option_call *cb)
 {
 	struct xt_toa_tginfo *info = cb->data;
@@ -122,7 +175,22 @@ static void TOA_parse(struct xt_option_call *cb)
 		/* Duplicates are accepted: the list is a set. */
 		info->kinds = kinds;
 		break;
+	case O_INSERT:
+		TOA_parse_insert(info, cb->arg);
+		break;
 	}
+}
+
+/* The --insert format of @info, or NULL if the kernel would refuse it. */
+static const char *TOA_insert_format(const struct xt_toa_tginfo *info)
+{
+	unsigned int i;
+
+	for (i = 0; i < TOA_N_FORMATS; i++)
+		if (toa_formats[i].bit == info->kinds &&
+		    toa_formats[i].len == info->len)
+			return toa_formats[i].name;
+	return NULL;
 }
 
 static void TOA_print_kinds(uint8_t kinds)
@@ -147,6 +215,11 @@ static void TOA_print(const void *ip, const struct xt_entry_target *target,
 	(void)ip;
 	(void)numeric;
 
+	if (info->flags & XT_TOA_INSERT) {
+		printf(" TOA insert %s",
+		       TOA_insert_format(info) ?: "unknown-format");
+		return;
+	}
 	printf(" TOA kinds ");
 	if ((info->kinds & XT_TOA_KINDS_ALL) == 0)
 		printf("none");
@@ -163,6 +236,10 @@ static void TOA_save(const void *ip, const struct xt_entry_target *target)
 
 	(void)ip;
 
+	if (info->flags & XT_TOA_INSERT) {
+		printf(" --insert %s", TOA_insert_format(info) ?: "?");
+		return;
+	}
 	/*
 	 * Only what differs from the default, so that "-j TOA" saves as
 	 * "-j TOA". A (kernel-rejected) empty set is saved as the default.

@@ -74,6 +74,21 @@ for f in 4 6; do
 	bad $f "cannot be inverted" ! --toa-kind 200
 	bad $f "bad argument" --toa-kind
 	bad $f "bad argument" --bogus
+
+	bad $f "unsupported format" --insert 254
+	bad $f "unsupported format" --insert 200/20
+	bad $f "unsupported format" --insert 201/8
+	bad $f "unsupported format" --insert ""
+	bad $f "cannot be used together" --insert 254/8 --toa-kind 254
+	bad $f "cannot be used together" --toa-kind 254 --insert 254/20
+	bad $f "can only be used once" --insert 254/8 --insert 254/8
+	bad $f "cannot be inverted" ! --insert 254/8
+done
+
+# Which length suits which family is the kernel's check (libipt_TOA.t,
+# libip6t_TOA.t): the plugin is shared by both.
+for fmt in 200/8 253/8 254/8 253/20 254/20; do
+	ok 4 " TOA insert $fmt" " --insert $fmt" --insert $fmt
 done
 
 # Man pages: they render without a groff warning and document every option
