@@ -248,10 +248,10 @@ curl_from() {
 	in_ns client curl -s --max-time 2 --interface "$1" --local-port "$2" "http://$3:$4/" >/dev/null
 }
 
-# mark_counters: remember the server's counters; counter NAME [NS] then
-# reports the change since (module reloads reset them: mark again).
+# mark_counters: remember each namespace's counters; counter NAME [NS]
+# then reports the change since (module reloads reset them: mark again).
 mark_counters() {
-	for ns in server client; do
+	for ns in server client proxy; do
 		{ echo "none 0"; in_ns "$ns" cat /proc/net/xt_TOA 2>/dev/null; } >"$WORK/mark-$ns"
 	done
 }

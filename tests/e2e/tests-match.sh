@@ -174,7 +174,9 @@ t_match_rule_files() {
 	for ipt in iptables-nft iptables-legacy ip6tables-nft ip6tables-legacy; do
 		"$ipt" -m toa -h | grep -q '^\[!\] --toa-src ADDR' ||
 			fail "$ipt -m toa -h: no help" || rc=1
-		for f in userspace/libxt_TOA.t userspace/libxt_toa.t; do
+		# iptables also runs libipt_*.t, ip6tables libip6t_*.t
+		for f in userspace/libxt_TOA.t userspace/libxt_toa.t \
+			"userspace/lib${ipt%%tables-*}t_TOA.t"; do
 			run_rule_file "$ipt" "$f" || { fail "$ipt: $f"; rc=1; }
 		done
 	done

@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Decode one TCP connection as the client sent it and as the server got it.
+
+    toa-decode.py CLIENT.pcap SERVER.pcap PORT
+
+Reads both captures with scapy and walks the option bytes itself: nothing
+here shares code with xt_TOA. The connection is the one whose client
+(original-direction) packets have source port PORT on both sides (the
+relay's SNAT keeps free ports). For each such packet the server got,
+in order, one line:
+
+    FLAGS toa=KIND/LEN:ADDR:PORT[,...]|- ip=ok|bad tcplen=ok|bad
+        csum=full|partial|bad seq=same|differs payload=same|differs
+        opts=same|toa+same|differs
+
+ip: the IP length field (and the IPv4 header checksum) match the packet;
+tcplen: the data offset covers whole options inside the segment. csum: the
+TCP checksum is complete ("full"), or is the pseudo-header sum a device
+completes (CHECKSUM_PARTIAL across veth: "partial"). seq, payload: equal to
+the client's packet; opts: the server's options are the client's, or a TOA
+followed by exactly the client's.
+"""
+import ipaddress
+import sys
+
+from scapy.all import IP, IPv6, TCP, rdpcap, raw
+
+TOA_KINDS = (200, 253, 254)
+
+
+def fold(s):
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def sum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    return sum(int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2))
+
+
+def segments(path, port):
+    """(ip layer, tcp raw bytes) of the packets with TCP source port PORT."""
+    out = []
+    for pkt in rdpcap(path):
+        ip = pkt.getlayer(IP) or pkt.getlayer(IPv6)
+        if ip is None or not ip.haslayer(TCP) or ip[TCP].sport != port:
+            continue
+        out.append(ip)
+    return out
+
+
+def ip_ok(ip):
+    b = raw(ip)
+    if ip.version == 4:
+        return ip.len == len(b) and fold(sum16(b[:ip.ihl * 4])) == 0xFFFF
+    return ip.plen == len(b) - 40
+
+
+def l4(ip):
+    b = raw(ip)
+    return b[ip.ihl * 4:] if ip.version == 4 else b[40:]
+
+
+def csum_state(ip, seg):
+    if ip.version == 4:
+        pseudo = raw(ip)[12:20] + bytes([0, 6]) + len(seg).to_bytes(2, "big")
+    else:
+        pseudo = raw(ip)[8:40] + len(seg).to_bytes(4, "big") + bytes([0, 0, 0, 6])
+    field = int.from_bytes(seg[16:18], "big")
+    zeroed = seg[:16] + b"\0\0" + seg[18:]
+    if field == (~fold(sum16(pseudo) + sum16(zeroed))) & 0xFFFF:
+        return "full"
+    if field == fold(sum16(pseudo)):
+        return "partial"
+    return "bad"
+
+
+def options(seg):
+    """The option bytes, or None if the data offset is impossible."""
+    doff = (seg[12] >> 4) * 4
+    if doff < 20 or doff > len(seg):
+        return None
+    return seg[20:doff]
+
+
+def toas(opts):
+    """TOA options found by walking the list; None if the list is broken."""
+    found, i = [], 0
+    while i < len(opts):
+        kind = opts[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= len(opts) or opts[i + 1] < 2 or i + opts[i + 1] > len(opts):
+            return None
+        olen = opts[i + 1]
+        if kind in TOA_KINDS and olen in (8, 20):
+            port = int.from_bytes(opts[i + 2:i + 4], "big")
+            addr = ipaddress.ip_address(bytes(opts[i + 4:i + olen]))
+            found.append(f"{kind}/{olen}:{addr}:{port}" if olen == 8 else
+                         f"{kind}/{olen}:[{addr}]:{port}")
+        i += olen
+    return found
+
+
+def flags(seg):
+    names = "FSRPAUEC"
+    return "".join(n for bit, n in enumerate(names) if seg[13] & (1 << bit)) or "-"
+
+
+def describe(cip, sip):
+    cseg, sseg = l4(cip), l4(sip)
+    copts, sopts = options(cseg), options(sseg)
+    if sopts is None or copts is None:
+        return f"{flags(sseg)} tcplen=bad"
+    found = toas(sopts)
+    toa = ",".join(found) if found else ("-" if found is not None else "broken")
+    if sopts == copts:
+        opts = "same"
+    elif sopts[0] in TOA_KINDS and sopts[sopts[1]:] == copts:
+        opts = "toa+same"
+    else:
+        opts = "differs"
+    return " ".join([
+        flags(sseg),
+        f"toa={toa}",
+        f"ip={'ok' if ip_ok(sip) else 'bad'}",
+        "tcplen=ok",
+        f"csum={csum_state(sip, sseg)}",
+        f"seq={'same' if cseg[4:12] == sseg[4:12] else 'differs'}",
+        f"payload={'same' if cseg[20 + len(copts):] == sseg[20 + len(sopts):] else 'differs'}",
+        f"opts={opts}",
+    ])
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    port = int(sys.argv[3])
+    client = segments(sys.argv[1], port)
+    server = segments(sys.argv[2], port)
+    if not server or len(client) < len(server):
+        sys.exit(f"toa-decode: {len(client)} client and {len(server)} server packets from port {port}")
+    for cip, sip in zip(client, server):
+        print(describe(cip, sip))
+
+
+if __name__ == "__main__":
+    main()
