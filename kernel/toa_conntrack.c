@@ -26,7 +26,7 @@ enum { TOA_CT_EMPTY, TOA_CT_WRITING, TOA_CT_RECORDED };
 
 struct toa_ct {
 	u32 state;		/* TOA_CT_*: the first valid TOA wins */
-	u32 ack_claimed;	/* --insert: the handshake ACK was seen */
+	u32 ack_claimed;	/* --insert: toa_ct_claim_ack() answered */
 	u8 inspected;		/* original-direction packets parsed */
 	u8 consumed;		/* the socket was created: stop parsing */
 	struct toa_addr client;	/* valid once state is TOA_CT_RECORDED */

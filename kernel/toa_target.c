@@ -32,13 +32,16 @@ static unsigned int toa_tg(struct sk_buff *skb,
 static bool toa_insert_valid(const struct xt_tgchk_param *par)
 {
 	const struct xt_toa_tginfo *info = par->targinfo;
+	unsigned int len = par->family == NFPROTO_IPV4 ? TOA_OPT_V4_LEN :
+							 TOA_OPT_V6_LEN;
 
 	if (hweight8(info->kinds) != 1) {
 		pr_info_ratelimited("TOA: --insert writes exactly one option kind\n");
 		return false;
 	}
-	if (info->len != (par->family == NFPROTO_IPV4 ? TOA_OPT_V4_LEN : TOA_OPT_V6_LEN) ||
-	    (info->kinds == XT_TOA_KIND_200 && info->len != TOA_OPT_V4_LEN)) {
+	/* Kind 200 has no IPv6 form. */
+	if (info->len != len ||
+	    (info->kinds == XT_TOA_KIND_200 && len != TOA_OPT_V4_LEN)) {
 		pr_info_ratelimited("TOA: --insert: iptables writes 200/8, 253/8 or 254/8, ip6tables 253/20 or 254/20\n");
 		return false;
 	}
