@@ -122,7 +122,7 @@ def describe(cip, sip):
     toa = ",".join(found) if found else ("-" if found is not None else "broken")
     if sopts == copts:
         opts = "same"
-    elif sopts[0] in TOA_KINDS and sopts[sopts[1]:] == copts:
+    elif sopts and sopts[0] in TOA_KINDS and sopts[sopts[1]:] == copts:
         opts = "toa+same"
     else:
         opts = "differs"
