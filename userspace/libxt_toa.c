@@ -194,49 +194,38 @@ static void toa_mt_not(const struct xt_toa_mtinfo *info, uint8_t opt)
 		printf(" !");
 }
 
-static void toa_mt_print(const void *ip, const struct xt_entry_match *match,
-			 int numeric)
+/* The options in iptables' order; @prefix is "" for -L, "--toa-" for -S. */
+static void toa_mt_dump(const struct xt_toa_mtinfo *info, const char *prefix)
 {
-	const struct xt_toa_mtinfo *info = (const void *)match->data;
-
-	(void)ip;
-	(void)numeric;
-	printf(" toa");
 	if (info->flags & XT_TOA_MATCH_SRC) {
 		toa_mt_not(info, XT_TOA_MATCH_SRC);
-		printf(" src ");
+		printf(" %ssrc ", prefix);
 		toa_mt_print_src(info);
 	}
 	if (info->flags & XT_TOA_MATCH_SPORT) {
 		toa_mt_not(info, XT_TOA_MATCH_SPORT);
-		printf(" sport ");
+		printf(" %ssport ", prefix);
 		toa_mt_print_sport(info);
 	}
 	if (info->flags & XT_TOA_MATCH_PRESENT) {
 		toa_mt_not(info, XT_TOA_MATCH_PRESENT);
-		printf(" present");
+		printf(" %spresent", prefix);
 	}
+}
+
+static void toa_mt_print(const void *ip, const struct xt_entry_match *match,
+			 int numeric)
+{
+	(void)ip;
+	(void)numeric;
+	printf(" toa");
+	toa_mt_dump((const void *)match->data, "");
 }
 
 static void toa_mt_save(const void *ip, const struct xt_entry_match *match)
 {
-	const struct xt_toa_mtinfo *info = (const void *)match->data;
-
 	(void)ip;
-	if (info->flags & XT_TOA_MATCH_SRC) {
-		toa_mt_not(info, XT_TOA_MATCH_SRC);
-		printf(" --toa-src ");
-		toa_mt_print_src(info);
-	}
-	if (info->flags & XT_TOA_MATCH_SPORT) {
-		toa_mt_not(info, XT_TOA_MATCH_SPORT);
-		printf(" --toa-sport ");
-		toa_mt_print_sport(info);
-	}
-	if (info->flags & XT_TOA_MATCH_PRESENT) {
-		toa_mt_not(info, XT_TOA_MATCH_PRESENT);
-		printf(" --toa-present");
-	}
+	toa_mt_dump((const void *)match->data, "--toa-");
 }
 
 /*
