@@ -59,7 +59,7 @@ bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client);
 void toa_ct_insert_begin(struct net *net, struct nf_conn *ct);
 bool toa_ct_claim_ack(struct nf_conn *ct);
 
-/* toa_insert.c: the TOA target's --insert mode, on a relay */
+/* toa_insert.c: the TOA target's --toa-insert mode, on a relay */
 struct xt_toa_tginfo;
 void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
 		const struct xt_toa_tginfo *info);

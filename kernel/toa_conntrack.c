@@ -26,7 +26,7 @@ enum { TOA_CT_EMPTY, TOA_CT_WRITING, TOA_CT_RECORDED };
 
 struct toa_ct {
 	u32 state;		/* TOA_CT_*: the first valid TOA wins */
-	u32 ack_claimed;	/* --insert: toa_ct_claim_ack() answered */
+	u32 ack_claimed;	/* --toa-insert: toa_ct_claim_ack() answered */
 	u8 inspected;		/* original-direction packets parsed */
 	u8 consumed;		/* the socket was created: stop parsing */
 	struct toa_addr client;	/* valid once state is TOA_CT_RECORDED */
@@ -283,7 +283,7 @@ bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client)
 }
 
 /*
- * --insert: give a new connection its storage at its SYN, while the entry
+ * --toa-insert: give a new connection its storage at its SYN, while the entry
  * is unconfirmed, so that toa_ct_claim_ack() can find its handshake ACK.
  */
 void toa_ct_insert_begin(struct net *net, struct nf_conn *ct)
@@ -295,7 +295,7 @@ void toa_ct_insert_begin(struct net *net, struct nf_conn *ct)
 }
 
 /*
- * --insert: true for one packet per connection, the caller's handshake
+ * --toa-insert: true for one packet per connection, the caller's handshake
  * ACK; retransmits and data after it find the claim taken.  Under RCU.
  */
 bool toa_ct_claim_ack(struct nf_conn *ct)

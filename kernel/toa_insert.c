@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The TOA target's --insert mode, for a relay that forwards TCP with
+ * The TOA target's --toa-insert mode, for a relay that forwards TCP with
  * DNAT and SNAT:
  *
  *   iptables -t mangle -A POSTROUTING -o eth1 -p tcp \
- *	-m conntrack --ctstate DNAT -j TOA --insert 254/8
+ *	-m conntrack --ctstate DNAT -j TOA --toa-insert 254/8
  *
  * The connection's client, from conntrack's ORIGINAL tuple (right whatever
  * NAT did before or does after this rule), goes into the SYN and into the
@@ -174,7 +174,7 @@ static bool toa_insert_point(struct net *net, struct nf_conn *ct,
 	       toa_ct_claim_ack(ct);
 }
 
-/* The --insert target's work for one packet (not a fragment). */
+/* The --toa-insert target's work for one packet (not a fragment). */
 void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
 		const struct xt_toa_tginfo *info)
 {

@@ -6,7 +6,7 @@
  *
  *   toa_target.c     the TOA target (rule syntax lives in userspace/)
  *   toa_match.c      the toa match: firewall by the recorded client
- *   toa_insert.c     the target's --insert mode: the only writer of options
+ *   toa_insert.c     the target's --toa-insert mode: the only writer of options
  *   toa_parse.c      the option parser, the only reader of option bytes
  *   toa_conntrack.c  per-connection storage (conntrack helper data)
  *   toa_hooks.c      kprobes: socket creation, getname, socket destruction

@@ -2,7 +2,7 @@
 /*
  * The TOA target: "-t mangle -A PREROUTING ... -p tcp -j TOA" selects the
  * connections whose TOA option is believed; "-t mangle -A FORWARD or
- * POSTROUTING ... -p tcp -j TOA --insert KIND/LEN" on a relay writes the
+ * POSTROUTING ... -p tcp -j TOA --toa-insert KIND/LEN" on a relay writes the
  * option (toa_insert.c).  Non-terminating, like TCPMSS.
  */
 #include <linux/module.h>
@@ -36,17 +36,17 @@ static bool toa_insert_valid(const struct xt_tgchk_param *par)
 							 TOA_OPT_V6_LEN;
 
 	if (hweight8(info->kinds) != 1) {
-		pr_info_ratelimited("TOA: --insert writes exactly one option kind\n");
+		pr_info_ratelimited("TOA: --toa-insert writes exactly one option kind\n");
 		return false;
 	}
 	/* Kind 200 has no IPv6 form. */
 	if (info->len != len ||
 	    (info->kinds == XT_TOA_KIND_200 && len != TOA_OPT_V4_LEN)) {
-		pr_info_ratelimited("TOA: --insert: iptables writes 200/8, 253/8 or 254/8, ip6tables 253/20 or 254/20\n");
+		pr_info_ratelimited("TOA: --toa-insert: iptables writes 200/8, 253/8 or 254/8, ip6tables 253/20 or 254/20\n");
 		return false;
 	}
 	if (par->hook_mask & ~TOA_INSERT_HOOKS) {
-		pr_info_ratelimited("TOA: --insert is only valid in FORWARD and POSTROUTING\n");
+		pr_info_ratelimited("TOA: --toa-insert is only valid in FORWARD and POSTROUTING\n");
 		return false;
 	}
 	return true;
@@ -67,7 +67,7 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 		if (!toa_insert_valid(par))
 			return -EINVAL;
 	} else if (par->hook_mask & ~(1 << NF_INET_PRE_ROUTING)) {
-		pr_info_ratelimited("TOA: reading the option is only valid in PREROUTING (--insert: FORWARD, POSTROUTING)\n");
+		pr_info_ratelimited("TOA: reading the option is only valid in PREROUTING (--toa-insert: FORWARD, POSTROUTING)\n");
 		return -EINVAL;
 	}
 	ret = nf_ct_netns_get(par->net, par->family);

@@ -59,8 +59,8 @@ PACKAGES=(
 	tcpdump
 	conntrack                # conntrack -L for state checks
 	python3-scapy            # crafted TOA packets
-	ethtool                  # checksum offload off on a veth (--insert tests)
-	apache2-utils            # ab: connection rate through the relay (--insert benchmark)
+	ethtool                  # checksum offload off on a veth (--toa-insert tests)
+	apache2-utils            # ab: connection rate through the relay (--toa-insert benchmark)
 	"ncat|netcat-openbsd"    # simple TCP client/server
 )
 

@@ -5,11 +5,11 @@
  *	iptables -t mangle -A PREROUTING -p tcp -s PROXY_RANGE \
  *		-j TOA [--toa-kind KIND[,KIND...]]
  *	iptables -t mangle -A POSTROUTING -p tcp -m conntrack --ctstate DNAT \
- *		-j TOA --insert KIND/LEN
+ *		-j TOA --toa-insert KIND/LEN
  *
  * The target makes the kernel record the TCP option carrying the real
  * client's address ("TOA") for the connections its rule selects, or, with
- * --insert on a relay that NATs them, write it.
+ * --toa-insert on a relay that NATs them, write it.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,7 +42,7 @@ static const struct xt_option_entry TOA_opts[] = {
 		.excl	= 1 << O_INSERT,
 	},
 	{
-		.name	= "insert",
+		.name	= "toa-insert",
 		.id	= O_INSERT,
 		.type	= XTTYPE_STRING,
 		.excl	= 1 << O_TOA_KIND,
@@ -61,7 +61,7 @@ static void TOA_help(void)
 "of the connections this rule selects. Use in the mangle table, PREROUTING\n"
 "chain, with -p tcp. Anyone can put a TOA option in a SYN: the rule must\n"
 "only select traffic coming from the proxy, e.g. -s PROXY_RANGE.\n"
-"  --insert KIND/LEN\n"
+"  --toa-insert KIND/LEN\n"
 "                     On a relay (DNAT and SNAT), write the client of each\n"
 "                     connection (conntrack's original source) into its SYN\n"
 "                     and handshake ACK: 200/8, 253/8 or 254/8 in iptables,\n"
@@ -113,7 +113,7 @@ static uint8_t TOA_parse_kind(const char *s, size_t len, const char *list)
 }
 
 /*
- * The formats --insert writes: an IPv4 client in 8 bytes, IPv6 in 20.  The
+ * The formats --toa-insert writes: an IPv4 client in 8 bytes, IPv6 in 20.  The
  * kernel refuses a length that cannot hold the rule's family (the plugin
  * serves both families and is not told which one it parses for).
  */
@@ -139,7 +139,7 @@ static void TOA_parse_insert(struct xt_toa_tginfo *info, const char *arg)
 			break;
 	if (i == TOA_N_FORMATS)
 		xtables_error(PARAMETER_PROBLEM,
-			      "TOA: --insert \"%s\": unsupported format "
+			      "TOA: --toa-insert \"%s\": unsupported format "
 			      "(200/8, 253/8, 254/8 for IPv4, 253/20, 254/20 "
 			      "for IPv6)", arg);
 	info->kinds = toa_formats[i].bit;
@@ -181,7 +181,7 @@ static void TOA_parse(struct xt_option_call *cb)
 	}
 }
 
-/* The --insert format of @info, or NULL if the kernel would refuse it. */
+/* The --toa-insert format of @info, or NULL if the kernel would refuse it. */
 static const char *TOA_insert_format(const struct xt_toa_tginfo *info)
 {
 	unsigned int i;
@@ -237,7 +237,7 @@ static void TOA_save(const void *ip, const struct xt_entry_target *target)
 	(void)ip;
 
 	if (info->flags & XT_TOA_INSERT) {
-		printf(" --insert %s", TOA_insert_format(info) ?: "?");
+		printf(" --toa-insert %s", TOA_insert_format(info) ?: "?");
 		return;
 	}
 	/*

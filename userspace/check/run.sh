@@ -75,20 +75,46 @@ for f in 4 6; do
 	bad $f "bad argument" --toa-kind
 	bad $f "bad argument" --bogus
 
-	bad $f "unsupported format" --insert 254
-	bad $f "unsupported format" --insert 200/20
-	bad $f "unsupported format" --insert 201/8
-	bad $f "unsupported format" --insert ""
-	bad $f "cannot be used together" --insert 254/8 --toa-kind 254
-	bad $f "cannot be used together" --toa-kind 254 --insert 254/20
-	bad $f "can only be used once" --insert 254/8 --insert 254/8
-	bad $f "cannot be inverted" ! --insert 254/8
+	bad $f "unsupported format" --toa-insert 254
+	bad $f "unsupported format" --toa-insert 200/20
+	bad $f "unsupported format" --toa-insert 201/8
+	bad $f "unsupported format" --toa-insert ""
+	bad $f "cannot be used together" --toa-insert 254/8 --toa-kind 254
+	bad $f "cannot be used together" --toa-kind 254 --toa-insert 254/20
+	bad $f "can only be used once" --toa-insert 254/8 --toa-insert 254/8
+	bad $f "cannot be inverted" ! --toa-insert 254/8
 done
 
 # Which length suits which family is the kernel's check (libipt_TOA.t,
 # libip6t_TOA.t): the plugin is shared by both.
 for fmt in 200/8 253/8 254/8 253/20 254/20; do
-	ok 4 " TOA insert $fmt" " --insert $fmt" --insert $fmt
+	ok 4 " TOA insert $fmt" " --toa-insert $fmt" --toa-insert $fmt
+done
+
+# Every option of both tables gets through iptables' own command line,
+# where a name that iptables has too would be taken for its own ("--insert"
+# is -I). iptables-translate parses as iptables does and sends nothing to
+# the kernel; it reports these rules untranslatable.
+rules="-t mangle -A PREROUTING -p tcp -j TOA --toa-kind 254
+-t mangle -A POSTROUTING -p tcp -j TOA --toa-insert 254/8
+-A INPUT -p tcp -m toa --toa-src 192.0.2.0/24 --toa-sport 80
+-A INPUT -p tcp -m toa ! --toa-present"
+while read -r rule; do
+	# shellcheck disable=SC2086
+	out=$(iptables-translate $rule 2>&1)
+	case "$out" in
+	"nft # "*) passed=$((passed + 1)); echo "ok   iptables parses: $rule" ;;
+	*) echo "FAIL iptables parses: $rule: $out"; failed=$((failed + 1)) ;;
+	esac
+done <<EOF
+$rules
+EOF
+for opt in $(sed -n 's/.*\.name[[:space:]]*= "\(toa-[a-z-]*\)".*/\1/p' "$here"/../libxt_TOA.c "$here"/../libxt_toa.c); do
+	if printf '%s\n' "$rules" | grep -qE -- "--$opt( |\$)"; then
+		passed=$((passed + 1)); echo "ok   --$opt among the rules iptables parses"
+	else
+		echo "FAIL --$opt is in no rule iptables parses here"; failed=$((failed + 1))
+	fi
 done
 
 # Man pages: they render without a groff warning and document every option

@@ -5,7 +5,7 @@
  * A TOA ("TCP option address") is a TCP option that an L4 proxy adds to a
  * connection it has source-NATed, carrying the real client's port and
  * address.  The TOA target records it for the connections its rule selects,
- * or, with --insert on a relay that NATs them, writes it; the toa match tests
+ * or, with --toa-insert on a relay that NATs them, writes it; the toa match tests
  * what was recorded.
  */
 #ifndef _XT_TOA_H
@@ -26,7 +26,7 @@ enum {
 
 /* xt_toa_tginfo.flags */
 enum {
-	XT_TOA_INSERT = 1 << 0,	/* --insert: write the client's TOA, not read it */
+	XT_TOA_INSERT = 1 << 0,	/* --toa-insert: write the client's TOA, not read it */
 };
 
 struct xt_toa_tginfo {
