@@ -5,6 +5,7 @@
 #   make dkms-install / dkms-uninstall   the module under DKMS, every kernel
 #   make check                           every test (boots VMs; see README)
 #   make demo                            a VM showing a server before/after
+#   make bench                           benchmarks in a VM (figures, not tests)
 
 VERSION = 0.1
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -75,6 +76,9 @@ check:
 demo:
 	tests/demo.sh
 
+bench:
+	tests/bench.sh
+
 clean:
 	$(MAKE) -C kernel clean KDIR=$(KDIR)
 	$(MAKE) -C userspace clean
@@ -85,4 +89,4 @@ clean:
 
 .PHONY: all module plugin toactl install install-module install-plugin \
 	install-toactl uninstall dkms-source dkms-install dkms-uninstall \
-	check demo clean
+	check demo bench clean

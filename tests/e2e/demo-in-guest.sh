@@ -3,9 +3,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/e2e/lib.sh
-xtlibdir=$(pkg-config --variable=xtlibdir xtables)
-cp -r "$XT_STAGE/lib/modules/$(uname -r)/." "/lib/modules/$(uname -r)/" &&
-	cp "$XT_STAGE$xtlibdir/libxt_TOA.so" "$xtlibdir/" || exit 1
+install_stage || exit 1
 topology_up >/dev/null 2>&1 || { echo "cannot build the topology"; exit 1; }
 proxy_sends --syn 200 >/dev/null || exit 1
 

@@ -266,3 +266,34 @@ counter() {
 dump_counters() {
 	in_ns server cat /proc/net/xt_TOA | sed 's/^/#   /'
 }
+
+# install_stage: what "make install DESTDIR=$XT_STAGE" staged on the host
+# (depmod already run there: a full depmod over 9p takes minutes under
+# TCG), into the guest's root.
+install_stage() {
+	local xtlibdir
+	xtlibdir=$(pkg-config --variable=xtlibdir xtables)
+	cp -r "$XT_STAGE/lib/modules/$(uname -r)/." "/lib/modules/$(uname -r)/" &&
+		cp "$XT_STAGE$xtlibdir"/libxt_*.so "$xtlibdir/" &&
+		cp "$XT_STAGE/usr/sbin/toactl" /usr/sbin/
+}
+
+# relay_insert IPT CHAIN FORMAT: the proxy becomes a plain iptables relay,
+# its NFQUEUE sender rules giving way to one --toa-insert rule; the whole setup
+# is restored when the (sub)shell exits. For tests-insert.sh and
+# bench-insert.sh.
+relay_insert() {
+	trap relay_restore EXIT
+	in_ns proxy "$1" -t mangle -F &&
+		in_ns proxy "$1" -t mangle -A "$2" -o p1 -p tcp -m conntrack --ctstate DNAT \
+			-j TOA --toa-insert "$3"
+}
+
+relay_restore() {
+	pkill -f "$TOOLS/toa-sender" 2>/dev/null
+	in_ns client ethtool -K c0 tx on >/dev/null 2>&1
+	in_ns client iptables-nft -t mangle -F
+	in_ns client ip6tables-nft -t mangle -F
+	proxy_rules "$VIP/32" "$SERVER" "$PROXY" | in_ns proxy iptables-nft-restore
+	proxy_rules "$VIP6/128" "$SERVER6" "$PROXY6" | in_ns proxy ip6tables-nft-restore
+}

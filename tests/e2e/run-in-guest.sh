@@ -27,10 +27,7 @@ echo "# kernel $(uname -r)"
 # the shell look.
 xtlibdir=$(pkg-config --variable=xtlibdir xtables)
 if [[ -n ${XT_STAGE:-} ]]; then
-	cp -r "$XT_STAGE/lib/modules/$(uname -r)/." "/lib/modules/$(uname -r)/" &&
-		cp "$XT_STAGE$xtlibdir"/libxt_*.so "$xtlibdir/" &&
-		cp "$XT_STAGE/usr/sbin/toactl" /usr/sbin/ ||
-		{ echo "Bail out! cannot install from $XT_STAGE"; exit 1; }
+	install_stage || { echo "Bail out! cannot install from $XT_STAGE"; exit 1; }
 fi
 module=$(modinfo -n xt_TOA 2>/dev/null) ||
 	{ echo "Bail out! no xt_TOA module for $(uname -r): install it on the host"; exit 1; }

@@ -1,29 +1,11 @@
 # shellcheck shell=bash
 # End-to-end tests of the sending side (issue 5): the proxy namespace
 # becomes a plain iptables relay (DNAT, SNAT) that writes the TOA itself
-# with "-j TOA --insert"; the server runs the receiving rule. Captures are
+# with "-j TOA --toa-insert"; the server runs the receiving rule. Captures are
 # decoded by tests/e2e/toa-decode.py (scapy), not by the module's parser.
 # Each t_* function is one test, run in a subshell by run-in-guest.sh.
 
 DECODE="/usr/bin/python3 $TOP/tests/e2e/toa-decode.py"
-
-# relay_insert IPT CHAIN FORMAT: the proxy's NFQUEUE sender rules give way
-# to one --insert rule; the whole setup is restored when the test exits.
-relay_insert() {
-	trap relay_restore EXIT
-	in_ns proxy "$1" -t mangle -F &&
-		in_ns proxy "$1" -t mangle -A "$2" -o p1 -p tcp -m conntrack --ctstate DNAT \
-			-j TOA --insert "$3"
-}
-
-relay_restore() {
-	pkill -f "$TOOLS/toa-sender" 2>/dev/null
-	in_ns client ethtool -K c0 tx on >/dev/null 2>&1
-	in_ns client iptables-nft -t mangle -F
-	in_ns client ip6tables-nft -t mangle -F
-	proxy_rules "$VIP/32" "$SERVER" "$PROXY" | in_ns proxy iptables-nft-restore
-	proxy_rules "$VIP6/128" "$SERVER6" "$PROXY6" | in_ns proxy ip6tables-nft-restore
-}
 
 # client_sends IPT [toa-sender options]: the client's own SYNs go through
 # toa-sender (crafted options), in the client namespace.
@@ -94,7 +76,7 @@ t_insert_ipv4_formats() {
 		relay_insert iptables-nft FORWARD "$fmt" || return 1
 		p=$(sport)
 		got=$(captured_curl "$p" "$VIP") || return 1
-		expect_eq "nginx, relay --insert $fmt" "$got" "$CLIENT:$p $NGINX_RULED" || return 1
+		expect_eq "nginx, relay --toa-insert $fmt" "$got" "$CLIENT:$p $NGINX_RULED" || return 1
 		expect_wire "$p" partial "$fmt:$CLIENT:$p" "$fmt:$CLIENT:$p" || return 1
 	done
 	in_ns client ethtool -K c0 tx off >/dev/null || fail "ethtool -K c0 tx off" || return 1
@@ -118,7 +100,7 @@ t_insert_ipv6_formats() {
 		relay_insert ip6tables-nft POSTROUTING "$fmt" || return 1
 		p=$(sport)
 		got=$(captured_curl "$p" "$VIP6") || return 1
-		expect_eq "nginx, relay --insert $fmt" "$got" "$CLIENT6:$p $NGINX_RULED" || return 1
+		expect_eq "nginx, relay --toa-insert $fmt" "$got" "$CLIENT6:$p $NGINX_RULED" || return 1
 		expect_wire "$p" partial "$fmt:[$CLIENT6]:$p" "$fmt:[$CLIENT6]:$p" || return 1
 	done
 	in_ns client ethtool -K c0 tx off >/dev/null || fail "ethtool -K c0 tx off" || return 1
@@ -166,33 +148,4 @@ t_insert_already_present() {
 	expect_eq insert_skipped_present "$(counter insert_skipped_present proxy)" 1 || return 1
 	expect_eq inserted_ack "$(counter inserted_ack proxy)" 1 || return 1
 	expect_eq "server: options_malformed" "$(counter options_malformed)" 0
-}
-
-# Forwarded connections per second through the relay, without and with
-# --insert, alternating, in the same VM (TCG: wall-clock figures are noisy,
-# 10-20 %; the ratio is reported, a gross slowdown fails).
-t_insert_benchmark() {
-	local round mode rate n=400
-	local -A sum=([with]=0 [without]=0)
-	server_rule || return 1
-	for round in 1 2; do
-		for mode in without with; do
-			if [[ $mode == with ]]; then
-				relay_insert iptables-nft POSTROUTING 254/8 || return 1
-			else
-				in_ns proxy iptables-nft -t mangle -F
-			fi
-			rate=$(in_ns client ab -q -n $n -c 8 "http://$VIP:$NGINX_RULED/" 2>&1 |
-				awk '/^Requests per second/ { print $4 }')
-			[[ -n $rate ]] || fail "ab gave no rate" || return 1
-			note "bench round $round, $mode --insert: $rate connections/s"
-			sum[$mode]=$(awk -v a="${sum[$mode]}" -v b="$rate" 'BEGIN { print a + b }')
-		done
-	done
-	# (SYN retransmissions under load are counted too)
-	(($(counter inserted_syn proxy) >= 2 * n)) ||
-		fail "inserted_syn $(counter inserted_syn proxy), want 2 x $n connections" || return 1
-	rate=$(awk -v a="${sum[with]}" -v b="${sum[without]}" 'BEGIN { printf "%.3f", a / b }')
-	note "bench: with/without --insert = $rate"
-	awk -v r="$rate" 'BEGIN { exit !(r > 0.5) }' || fail "--insert halves the connection rate"
 }
