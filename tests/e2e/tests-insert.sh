@@ -26,15 +26,19 @@ client_sends() {
 # $WORK/c.pcap and $WORK/s.pcap.
 captured_curl() {
 	local cpid spid got
-	in_ns client tcpdump -Z root -i c0 -U -s 0 -w "$WORK/c.pcap" "tcp port $1" 2>"$WORK/c.err" &
+	# Not through in_ns: a background subshell ignores SIGINT and would
+	# not pass the signal on; timeout passes SIGTERM on to tcpdump.
+	timeout 60 ip netns exec client tcpdump -Z root -i c0 -U -s 0 -w "$WORK/c.pcap" \
+		"tcp port $1" 2>"$WORK/c.err" &
 	cpid=$!
-	in_ns server tcpdump -Z root -i s0 -U -s 0 -w "$WORK/s.pcap" "tcp port $1" 2>"$WORK/s.err" &
+	timeout 60 ip netns exec server tcpdump -Z root -i s0 -U -s 0 -w "$WORK/s.pcap" \
+		"tcp port $1" 2>"$WORK/s.err" &
 	spid=$!
 	wait_for 'grep -q listening "$WORK/c.err" && grep -q listening "$WORK/s.err"' ||
 		fail "tcpdump did not start" || return 1
 	got=$(curl_nginx "$1" "$2" "$NGINX_RULED")
 	sleep 0.5
-	kill -INT "$cpid" "$spid"
+	kill "$cpid" "$spid"
 	wait "$cpid" "$spid" 2>/dev/null
 	echo "$got"
 }
