@@ -14,4 +14,4 @@ cd "$TOP"
 . tests/host-prepare.sh
 host_prepare "$TOP/tests/out" || exit 1
 tests/vm/run-vm.sh --kernel "$KIMG" --timeout 3600 --env XT_STAGE="$STAGE" \
-	-- tests/e2e/bench-in-guest.sh
+	-- tests/e2e/run-bench-in-guest.sh

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Benchmarks of the relay (issue 5); see tests/e2e/bench-in-guest.sh.
+# Benchmarks of the relay (issue 5); see tests/e2e/run-bench-in-guest.sh.
 
 # New connections per second forwarded by the proxy namespace as a plain
 # relay (DNAT, SNAT), without and with "-j TOA --toa-insert 254/8": ab from

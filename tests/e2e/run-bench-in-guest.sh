@@ -16,12 +16,13 @@ done
 # in rates[]: the figures of each round, higher is better), the median,
 # min and max of each and the ratio of the medians OTHER/BASE.
 bench_report() {
-	local what=$1 base=$2 other=$3 cfg
-	declare -A med
+	local what=$1 base=$2 other=$3 cfg m min max
+	local -A med
 	for cfg in "$base" "$other"; do
-		read -r med[$cfg] min max < <(tr ' ' '\n' <<<"${rates[$cfg]}" | sed '/^$/d' | sort -g |
+		read -r m min max < <(tr ' ' '\n' <<<"${rates[$cfg]}" | sed '/^$/d' | sort -g |
 			awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 				print m, v[1], v[NR] }')
+		med[$cfg]=$m
 		printf '%-44s %-22s median %10.1f  (min %.1f, max %.1f, %d rounds)\n' \
 			"$what" "$cfg" "${med[$cfg]}" "$min" "$max" "$ROUNDS"
 	done
