@@ -19,7 +19,7 @@
 
 enum {
 	O_TOA_KIND = 0,
-	O_INSERT,
+	O_TOA_INSERT,
 };
 
 /* Option kind number <-> XT_TOA_KIND_* bit, in ascending kind order. */
@@ -39,11 +39,11 @@ static const struct xt_option_entry TOA_opts[] = {
 		.name	= "toa-kind",
 		.id	= O_TOA_KIND,
 		.type	= XTTYPE_STRING,
-		.excl	= 1 << O_INSERT,
+		.excl	= 1 << O_TOA_INSERT,
 	},
 	{
 		.name	= "toa-insert",
-		.id	= O_INSERT,
+		.id	= O_TOA_INSERT,
 		.type	= XTTYPE_STRING,
 		.excl	= 1 << O_TOA_KIND,
 	},
@@ -175,7 +175,7 @@ static void TOA_parse(struct xt_option_call *cb)
 		/* Duplicates are accepted: the list is a set. */
 		info->kinds = kinds;
 		break;
-	case O_INSERT:
+	case O_TOA_INSERT:
 		TOA_parse_insert(info, cb->arg);
 		break;
 	}
