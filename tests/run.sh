@@ -52,7 +52,8 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 # netlink dump holds 1,000 connections there, not 10,000: still several
 # pages of dump, in minutes. It runs in the background, beside everything
 # below (a TCG VM keeps about one core busy), and its output is shown at
-# the end; its 40 tests took about 80 minutes here beside the other VMs.
+# the end. With the two relay tests, 40 took 104 minutes here, with more
+# VMs beside it than a CI run has.
 debug_suite() {
 	passed=0 failed=0
 	echo "== debug kernel (the first build takes about 35 minutes, then it is cached)"
