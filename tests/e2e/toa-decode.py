@@ -1,16 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Decode one TCP connection as the client sent it and as the server got it.
+"""Decode TCP connections as the client sent them and as the server got them.
 
-    toa-decode.py CLIENT.pcap SERVER.pcap PORT
+    toa-decode.py CLIENT.pcap SERVER.pcap PORT...
 
 Reads both captures with scapy and walks the option bytes itself: nothing
-here shares code with xt_TOA. The connection is the one whose client
+here shares code with xt_TOA. A connection is the one whose client
 (original-direction) packets have source port PORT on both sides (the
 relay's SNAT keeps free ports). For each such packet the server got,
-in order, one line:
+in order, one line (connections in the order of the ports given):
 
-    FLAGS toa=KIND/LEN:ADDR:PORT[,...]|- ip=ok|bad tcplen=ok|bad
+    PORT FLAGS toa=KIND/LEN:ADDR:PORT[,...]|- ip=ok|bad tcplen=ok|bad
         csum=full|partial|bad seq=same|differs payload=same|differs
         opts=same|toa+same|differs
 
@@ -24,7 +24,12 @@ followed by exactly the client's.
 import ipaddress
 import sys
 
-from scapy.all import IP, IPv6, TCP, rdpcap, raw
+# Only the layers used: "scapy.all" loads every protocol scapy knows, which
+# takes half a minute in a TCG guest.
+from scapy.compat import raw
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.utils import rdpcap
 
 TOA_KINDS = (200, 253, 254)
 
@@ -41,14 +46,13 @@ def sum16(b):
     return sum(int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2))
 
 
-def segments(path, port):
-    """(ip layer, tcp raw bytes) of the packets with TCP source port PORT."""
-    out = []
+def segments(path, ports):
+    """The IP layers of the packets of each TCP source port in PORTS."""
+    out = {port: [] for port in ports}
     for pkt in rdpcap(path):
         ip = pkt.getlayer(IP) or pkt.getlayer(IPv6)
-        if ip is None or not ip.haslayer(TCP) or ip[TCP].sport != port:
-            continue
-        out.append(ip)
+        if ip is not None and ip.haslayer(TCP) and ip[TCP].sport in out:
+            out[ip[TCP].sport].append(ip)
     return out
 
 
@@ -139,15 +143,17 @@ def describe(cip, sip):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) < 4:
         sys.exit(__doc__)
-    port = int(sys.argv[3])
-    client = segments(sys.argv[1], port)
-    server = segments(sys.argv[2], port)
-    if not server or len(client) < len(server):
-        sys.exit(f"toa-decode: {len(client)} client and {len(server)} server packets from port {port}")
-    for cip, sip in zip(client, server):
-        print(describe(cip, sip))
+    ports = [int(p) for p in sys.argv[3:]]
+    clients = segments(sys.argv[1], ports)
+    servers = segments(sys.argv[2], ports)
+    for port in ports:
+        client, server = clients[port], servers[port]
+        if not server or len(client) < len(server):
+            sys.exit(f"toa-decode: {len(client)} client and {len(server)} server packets from port {port}")
+        for cip, sip in zip(client, server):
+            print(port, describe(cip, sip))
 
 
 if __name__ == "__main__":
