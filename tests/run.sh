@@ -67,7 +67,7 @@ DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_r
 	t_insert_options_full t_insert_already_present)
 debug_suite() {
 	passed=0 failed=0
-	echo "== debug kernel (the first build takes about 35 minutes, then it is cached)"
+	echo "== debug kernel (the first build takes about 25 minutes, then it is cached)"
 	if debug_prepare "$OUT"; then
 		# pci=noacpi: under KASAN and TCG, ACPI's _PRT method outlasts
 		# the interpreter's 30 s loop timeout for each virtio device
