@@ -282,7 +282,7 @@ counter() {
 }
 
 dump_counters() {
-	in_ns server cat /proc/net/xt_TOA | sed 's/^/#   /'
+	ns_counters server | sed 's/^/#   /'
 }
 
 # install_stage: what "make install DESTDIR=$XT_STAGE" staged on the host

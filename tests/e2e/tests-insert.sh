@@ -25,21 +25,25 @@ client_sends() {
 # the kernel's debugging options.
 decoding() { [[ ${XT_DECODE:-1} != 0 ]]; }
 
-# capture_start: capture TCP on the client's and the server's side, into
-# $WORK/c.pcap and $WORK/s.pcap, until capture_stop.
-capture_start() {
-	decoding || return 0
+# capture_on NS DEV NAME: capture TCP on DEV in NS into $WORK/NAME.pcap,
+# in the background; its pid is added to $WORK/capture.pids.
+capture_on() {
 	# Not through in_ns: a background subshell ignores SIGINT and would
 	# not pass the signal on; timeout passes SIGTERM on to tcpdump.
 	# --immediate-mode: otherwise the kernel hands packets over a block at
 	# a time, and those of a block not yet handed over when tcpdump is
 	# stopped are lost (seen on 6.12: a whole connection missing).
-	timeout 300 nsenter --net=/run/netns/client tcpdump -Z root -i c0 --immediate-mode -U -s 0 \
-		-w "$WORK/c.pcap" tcp 2>"$WORK/c.err" &
-	echo $! >"$WORK/capture.pids"
-	timeout 300 nsenter --net=/run/netns/server tcpdump -Z root -i s0 --immediate-mode -U -s 0 \
-		-w "$WORK/s.pcap" tcp 2>"$WORK/s.err" &
+	timeout 300 nsenter --net="/run/netns/$1" tcpdump -Z root -i "$2" --immediate-mode -U -s 0 \
+		-w "$WORK/$3.pcap" tcp 2>"$WORK/$3.err" &
 	echo $! >>"$WORK/capture.pids"
+}
+
+# capture_start: capture TCP on the client's and the server's side, into
+# $WORK/c.pcap and $WORK/s.pcap, until capture_stop.
+capture_start() {
+	decoding || return 0
+	rm -f "$WORK/capture.pids"
+	capture_on client c0 c && capture_on server s0 s
 	wait_for 'grep -q listening "$WORK/c.err" && grep -q listening "$WORK/s.err"' ||
 		fail "tcpdump did not start"
 }
