@@ -11,7 +11,8 @@
  *  - inet_sock_destruct: free what we hung on the socket.
  *
  * Only the first argument(s) and the return value are used, so changes to
- * the later arguments of these functions do not matter.
+ * the later arguments of these functions do not matter.  They are
+ * registered with the first rule that reads options (toa_hooks_get()).
  */
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -161,7 +162,7 @@ unsigned long toa_hooks_missed(void)
 	return missed;
 }
 
-int toa_hooks_init(void)
+static int toa_hooks_register(void)
 {
 	unsigned int i;
 	int ret;
@@ -186,9 +187,33 @@ int toa_hooks_init(void)
 	return ret;
 }
 
+static DEFINE_MUTEX(toa_hooks_mutex);
+static bool toa_hooks_registered;
+
+/*
+ * Every getpeername() and passive connection on the host goes through the
+ * probes once they are registered, so a loaded module without a rule that
+ * reads options costs nothing: the first such rule registers them.  They
+ * stay until the module is unloaded, as sockets may hold clients by then.
+ */
+int toa_hooks_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&toa_hooks_mutex);
+	if (!toa_hooks_registered) {
+		ret = toa_hooks_register();
+		toa_hooks_registered = !ret;
+	}
+	mutex_unlock(&toa_hooks_mutex);
+	return ret;
+}
+
 /* Stop attaching and rewriting, hand back every socket, stop freeing. */
 void toa_hooks_exit(void)
 {
+	if (!toa_hooks_registered)
+		return;
 	unregister_kretprobes(toa_kretprobe_ptrs,
 			      ARRAY_SIZE(toa_kretprobe_ptrs));
 	toa_sock_release_all();

@@ -31,12 +31,9 @@ static int __init toa_init(void)
 	ret = toa_ct_init();
 	if (ret)
 		goto err_stats;
-	ret = toa_hooks_init();
-	if (ret)
-		goto err_ct;
 	ret = toa_target_init();
 	if (ret)
-		goto err_hooks;
+		goto err_ct;
 	ret = toa_match_init();
 	if (ret)
 		goto err_target;
@@ -49,8 +46,6 @@ err_match:
 	toa_match_exit();
 err_target:
 	toa_target_exit();
-err_hooks:
-	toa_hooks_exit();
 err_ct:
 	toa_ct_exit();
 err_stats:

@@ -69,6 +69,10 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 	} else if (par->hook_mask & ~(1 << NF_INET_PRE_ROUTING)) {
 		pr_info_ratelimited("TOA: reading the option is only valid in PREROUTING (--toa-insert: FORWARD, POSTROUTING)\n");
 		return -EINVAL;
+	} else {
+		ret = toa_hooks_get();
+		if (ret)
+			return ret;
 	}
 	ret = nf_ct_netns_get(par->net, par->family);
 	if (ret < 0)

@@ -227,6 +227,24 @@ server_rule6() {
 		-m multiport --dports "$NGINX_RULED,$PEER_RULED,$PEER_DUAL" -j TOA "$@"
 }
 
+# unload_module: rmmod xt_TOA, retried while flushed nftables rules let go
+# of it (nf_tables frees them after the transaction).
+unload_module() {
+	local i
+	lsmod | grep -q '^xt_TOA ' || return 0
+	for ((i = 0; i < 50; i++)); do
+		rmmod xt_TOA 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "rmmod xt_TOA: $(rmmod xt_TOA 2>&1)"
+}
+
+# probed: the kernel functions probed now, from debugfs, one line.
+probed() {
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug || return 1
+	awk '{ sub(/\+.*/, "", $3); print $3 }' /sys/kernel/debug/kprobes/list | sort -u | xargs
+}
+
 # ask_peer [--sport P] HOST PORT: the line toa-peer's server sends first.
 ask_peer() {
 	in_ns client "$TOOLS/toa-peer" ask "$@"
