@@ -53,6 +53,7 @@ int toa_ct_init(void);
 void toa_ct_exit(void);
 void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
 			  unsigned int thoff, unsigned int kinds);
+bool toa_ct_selected(const struct sk_buff *skb);
 bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
 		      struct toa_addr *client);
 bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client);

@@ -242,6 +242,26 @@ static bool toa_ct_take(struct net *net, struct nf_conn *ct,
 }
 
 /*
+ * Whether the connection of @skb, completing a handshake, may have a
+ * client: false when its entry is known and no TOA rule selected it, so
+ * the socket hook leaves every other passive connection at once.  (On the
+ * SYN cookie path the entry was detached from @skb: it may.)
+ */
+bool toa_ct_selected(const struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+	bool selected;
+
+	if (!ct)
+		return true;
+	rcu_read_lock();
+	selected = toa_ct_data(ct);
+	rcu_read_unlock();
+	return selected;
+}
+
+/*
  * The client recorded for the connection whose handshake-completing
  * packet is @skb, if a TOA rule selected it and an option was recorded.
  */

@@ -30,8 +30,11 @@ static int toa_syn_recv_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
 	struct toa_syn_recv_call *call = (void *)ri->data;
+	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
 
-	call->skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	if (!toa_ct_selected(skb))
+		return 1;	/* no return probe */
+	call->skb = skb;
 	return 0;
 }
 
