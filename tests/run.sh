@@ -59,9 +59,10 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 # not depend on debugging options; starting scapy takes minutes there).
 # The netlink dump holds 400 connections there, not 10,000: still several
 # pages of dump. The abuse tests make 5 load/unload cycles instead of 100,
-# 5,000 short connections instead of 100,000 and 5 requests during the SYN
+# 2,000 short connections instead of 100,000 and 5 requests during the SYN
 # flood: the code paths are the same each time, and kmemleak and the
-# allocation counters see a single leak. It runs in the background, beside
+# allocation counters see a single leak (KASAN's quarantine keeps freed
+# objects in the slab, so its size is not compared there). It runs in the background, beside
 # everything below, and its output is shown at the end.
 DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_roundtrip
 	t_module_autoloads_with_rule t_kind254_syn t_kind253_both_families t_kind_not_trusted_by_rule
@@ -80,7 +81,7 @@ debug_suite() {
 			--env XT_STAGE="$DSTAGE" --env XT_SKIP_FILES=tests-guide.sh \
 			--env XT_SKIP_TESTS="${DEBUG_SKIP[*]}" \
 			--env XT_NETLINK_N=400 --env XT_DECODE=0 --env XT_ABUSE_CYCLES=5 \
-			--env XT_CHURN_N=5000 --env XT_FLOOD_REQUESTS=5 \
+			--env XT_CHURN_N=2000 --env XT_FLOOD_REQUESTS=5 --env XT_SLAB_CHECK=0 \
 			-- tests/e2e/run-in-guest.sh
 	else
 		echo "debug kernel: FAILED to build"

@@ -35,8 +35,8 @@ tcp_ext() {
 
 # A SYN flood through the proxy, each SYN with a TOA of a random client
 # (recorded, as the rule trusts the proxy): the server's SYN queue fills
-# and it answers with cookies, real clients' connections included; each of
-# them is still seen with its own address and port.
+# and it answers with cookies, real clients' connections included; each
+# real client is still seen with its own address and port.
 t_abuse_syn_flood() {
 	local sent0 recv0 i p got flood_pid n=${XT_FLOOD_REQUESTS:-20}
 	server_rule && proxy_sends --syn 200 || return 1
@@ -57,8 +57,9 @@ t_abuse_syn_flood() {
 	done
 	pkill -f "$TOOLS/toa-flood" && wait "$flood_pid"
 	note "$(<"$WORK/flood.count") SYNs flooded; SYN cookies sent $(($(tcp_ext server SyncookiesSent) - sent0)), validated $(($(tcp_ext server SyncookiesRecv) - recv0)); $n requests"
-	(($(tcp_ext server SyncookiesRecv) - recv0 >= n)) ||
-		fail "the requests did not go through SYN cookies" || return 1
+	# Most went through cookies; a request may find room in the queue.
+	(($(tcp_ext server SyncookiesRecv) > recv0)) ||
+		fail "no request went through SYN cookies" || return 1
 	(($(counter options_recorded) > n)) ||
 		fail "options_recorded $(counter options_recorded): the flood's options were not read"
 }
@@ -161,5 +162,8 @@ t_abuse_many_connections() {
 	slab1=$(awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo)
 	note "unreclaimable slab: $slab0 kB before, $slab1 kB after"
 	# A leak of one socket's storage per connection would be over 6 MB.
-	((slab1 - slab0 < 2048)) || fail "unreclaimable slab grew by $((slab1 - slab0)) kB"
+	# XT_SLAB_CHECK=0 under KASAN, whose quarantine holds freed objects
+	# (kmemleak checks there).
+	[[ ${XT_SLAB_CHECK:-1} == 0 ]] || ((slab1 - slab0 < 2048)) ||
+		fail "unreclaimable slab grew by $((slab1 - slab0)) kB"
 }
