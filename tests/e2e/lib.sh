@@ -103,6 +103,7 @@ http {
 		listen [::]:$NGINX_RULED;
 		listen [::]:$NGINX_PLAIN;
 		location / { return 200 "hello\n"; }
+		location /bulk { alias $WORK/nginx/bulk; }	# make bench
 	}
 }
 CONF

@@ -12,13 +12,13 @@ for f in tests/e2e/bench-*.sh; do
 	. "$f"
 done
 
-# bench_report WHAT BASE OTHER: for configurations BASE and OTHER (named
-# in rates[]: the figures of each round, higher is better), the median,
-# min and max of each and the ratio of the medians OTHER/BASE.
+# bench_report WHAT BASE OTHER...: for each configuration (named in
+# rates[]: the figures of each round), the median, min and max, and the
+# ratio of each OTHER's median to BASE's.
 bench_report() {
-	local what=$1 base=$2 other=$3 cfg m min max
+	local what=$1 base=$2 cfg m min max
 	local -A med
-	for cfg in "$base" "$other"; do
+	for cfg in "${@:2}"; do
 		read -r m min max < <(tr ' ' '\n' <<<"${rates[$cfg]}" | sed '/^$/d' | sort -g |
 			awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 				print m, v[1], v[NR] }')
@@ -26,8 +26,10 @@ bench_report() {
 		printf '%-44s %-22s median %10.1f  (min %.1f, max %.1f, %d rounds)\n' \
 			"$what" "$cfg" "${med[$cfg]}" "$min" "$max" "$ROUNDS"
 	done
-	awk -v a="${med[$other]}" -v b="${med[$base]}" -v w="$what" -v o="$other" -v s="$base" \
-		'BEGIN { printf "%-44s %s / %s = %.3f\n", w, o, s, a / b }'
+	for cfg in "${@:3}"; do
+		awk -v a="${med[$cfg]}" -v b="${med[$base]}" -v w="$what" -v o="$cfg" -v s="$base" \
+			'BEGIN { printf "%-44s %s / %s = %.3f\n", w, o, s, a / b }'
+	done
 }
 
 install_stage || { echo "cannot install from $XT_STAGE"; exit 1; }

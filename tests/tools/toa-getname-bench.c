@@ -4,6 +4,8 @@
  * sockets without TOA, over loopback. Prints two lines:
  *   getpeername NS    nanoseconds per getpeername() on an accepted socket
  *   accept RATE       connect + accept(addr) + close per second
+ * Each is the best of BATCHES batches: under TCG a batch that another
+ * vCPU or the host interrupted says nothing about the code measured.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,6 +23,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define BATCHES 10
+
 static void die(const char *what)
 {
 	perror(what);
@@ -32,10 +36,11 @@ int main(int argc, char **argv)
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t len = sizeof(addr);
 	long calls, conns, i;
-	int lfd, cfd, afd;
-	double t;
+	int lfd, cfd, afd, b;
+	double t, best = 0;
 
-	if (argc != 3 || (calls = atol(argv[1])) <= 0 || (conns = atol(argv[2])) <= 0) {
+	if (argc != 3 || (calls = atol(argv[1])) < BATCHES ||
+	    (conns = atol(argv[2])) < BATCHES) {
 		fprintf(stderr, "usage: toa-getname-bench CALLS CONNS\n");
 		return 2;
 	}
@@ -51,32 +56,40 @@ int main(int argc, char **argv)
 	afd = accept(lfd, NULL, NULL);
 	if (afd < 0)
 		die("accept");
-	t = now();
-	for (i = 0; i < calls; i++) {
-		struct sockaddr_in peer;
-		socklen_t plen = sizeof(peer);
+	for (b = 0; b < BATCHES; b++) {
+		t = now();
+		for (i = 0; i < calls / BATCHES; i++) {
+			struct sockaddr_in peer;
+			socklen_t plen = sizeof(peer);
 
-		if (getpeername(afd, (struct sockaddr *)&peer, &plen))
-			die("getpeername");
+			if (getpeername(afd, (struct sockaddr *)&peer, &plen))
+				die("getpeername");
+		}
+		t = now() - t;
+		best = b ? (t < best ? t : best) : t;
 	}
-	printf("getpeername %.1f\n", (now() - t) * 1e9 / calls);
+	printf("getpeername %.1f\n", best * 1e9 / (calls / BATCHES));
 	close(afd);
 	close(cfd);
 
-	t = now();
-	for (i = 0; i < conns; i++) {
-		struct sockaddr_in peer;
-		socklen_t plen = sizeof(peer);
+	for (b = 0; b < BATCHES; b++) {
+		t = now();
+		for (i = 0; i < conns / BATCHES; i++) {
+			struct sockaddr_in peer;
+			socklen_t plen = sizeof(peer);
 
-		cfd = socket(AF_INET, SOCK_STREAM, 0);
-		if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr)))
-			die("connect");
-		afd = accept(lfd, (struct sockaddr *)&peer, &plen);
-		if (afd < 0)
-			die("accept");
-		close(afd);
-		close(cfd);
+			cfd = socket(AF_INET, SOCK_STREAM, 0);
+			if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr)))
+				die("connect");
+			afd = accept(lfd, (struct sockaddr *)&peer, &plen);
+			if (afd < 0)
+				die("accept");
+			close(afd);
+			close(cfd);
+		}
+		t = now() - t;
+		best = b ? (t < best ? t : best) : t;
 	}
-	printf("accept %.1f\n", conns / (now() - t));
+	printf("accept %.1f\n", (conns / BATCHES) / best);
 	return 0;
 }

@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# Benchmarks of the server (issue 8); see tests/e2e/run-bench-in-guest.sh.
+# The server runs in three configurations, interleaved in each round: no
+# module, the module loaded without a rule, and the TOA rule on the port.
+# The packets are the same in all three: toa-sender, in the proxy and
+# independent of xt_TOA, inserts the option (into the SYN only).
+
+SERVER_CONFIGS=("no module" "loaded, no rule" "TOA rule")
+
+# round_configs ROUND: the configurations in the order of ROUND, rotated
+# each round so that none always runs first (after a module load, say).
+round_configs() {
+	local i n=${#SERVER_CONFIGS[@]}
+	for ((i = 0; i < n; i++)); do
+		echo "${SERVER_CONFIGS[(i + $1) % n]}"
+	done
+}
+
+# server_config CFG: the server in configuration CFG.
+server_config() {
+	in_ns server "$IPT" -t mangle -F
+	case $1 in
+	"no module") unload_module ;;
+	"loaded, no rule") unload_module && modprobe xt_TOA ;;
+	"TOA rule") server_rule ;;
+	esac
+}
+
+# New connections per second through nginx: ab from the client through the
+# proxy, HTTP/1.0 (Connection: close), 8 at a time.
+b_server_conn_rate() {
+	local round cfg rate order n=${XT_BENCH_CONNS:-1000}
+	proxy_sends --syn 200 || return 1
+	for ((round = 1; round <= ROUNDS; round++)); do
+		mapfile -t order < <(round_configs "$round")
+		for cfg in "${order[@]}"; do
+			server_config "$cfg" || return 1
+			rate=$(in_ns client ab -q -n "$n" -c 8 "http://$VIP:$NGINX_RULED/" 2>&1 |
+				awk '/^Requests per second/ { print $4 }')
+			[[ -n $rate ]] || fail "ab gave no rate" || return 1
+			rates[$cfg]+="$rate "
+		done
+	done
+	# With the rule, nginx saw the client every time.
+	(($(grep -c "^$CLIENT:" "$WORK/nginx/access.log") >= ROUNDS * n)) ||
+		fail "nginx saw the client $(grep -c "^$CLIENT:" "$WORK/nginx/access.log") times" || return 1
+	bench_report "server: new connections/s (nginx)" "${SERVER_CONFIGS[@]}"
+}
+
+# accept() and getpeername() on sockets without TOA (loopback in the
+# server's namespace, which the rule does not select): the probes' cost
+# for every other socket on the host.
+b_server_sockets_without_toa() {
+	local round cfg out order
+	local -A accepts=()
+	for ((round = 1; round <= ROUNDS; round++)); do
+		mapfile -t order < <(round_configs "$round")
+		for cfg in "${order[@]}"; do
+			server_config "$cfg" || return 1
+			out=$(in_ns server "$TOOLS/toa-getname-bench" 200000 2000) || return 1
+			rates[$cfg]+="$(awk '$1 == "getpeername" { print $2 }' <<<"$out") "
+			accepts[$cfg]+="$(awk '$1 == "accept" { print $2 }' <<<"$out") "
+		done
+	done
+	bench_report "getpeername(), ns per call (lower is better)" "${SERVER_CONFIGS[@]}"
+	for cfg in "${SERVER_CONFIGS[@]}"; do rates[$cfg]=${accepts[$cfg]}; done
+	bench_report "connect+accept(addr)+close per second" "${SERVER_CONFIGS[@]}"
+}
+
+# Bulk throughput of one long TOA connection: a 128 MiB download from
+# nginx through the proxy, in MB/s.
+b_server_bulk() {
+	local round cfg speed order
+	proxy_sends --syn 200 || return 1
+	head -c 128M /dev/zero >"$WORK/nginx/bulk"
+	for ((round = 1; round <= ROUNDS; round++)); do
+		mapfile -t order < <(round_configs "$round")
+		for cfg in "${order[@]}"; do
+			server_config "$cfg" || return 1
+			speed=$(in_ns client curl -s -o /dev/null -w '%{speed_download}' \
+				"http://$VIP:$NGINX_RULED/bulk") || fail "download failed" || return 1
+			rates[$cfg]+="$(awk -v s="$speed" 'BEGIN { print s / 1e6 }') "
+		done
+	done
+	rm -f "$WORK/nginx/bulk"
+	bench_report "server: one connection's download, MB/s" "${SERVER_CONFIGS[@]}"
+}
