@@ -251,6 +251,29 @@ ask_peer() {
 	in_ns client "$TOOLS/toa-peer" ask "$@"
 }
 
+# held_peer SPORT: a connection held open to toa-peer through the proxy,
+# on coproc HELD; checks what the server's application saw first.
+held_peer() {
+	local line
+	coproc HELD { in_ns client "$TOOLS/toa-peer" hold --sport "$1" "$VIP" "$PEER_RULED"; }
+	read -r -t 30 line <&"${HELD[0]}" || fail "held connection did not answer" || return 1
+	expect_eq "held connection" "$line" \
+		"accept=$CLIENT:$1 peer=$CLIENT:$1 local=$SERVER:$PEER_RULED"
+}
+
+# held_asks WANT: the held connection's getpeername() now, against WANT.
+held_asks() {
+	local line
+	echo q >&"${HELD[1]}"
+	read -r -t 30 line <&"${HELD[0]}" || fail "held connection died" || return 1
+	expect_match "held connection, getpeername()" "$line" "peer=$1\$"
+}
+
+held_close() {
+	exec {HELD[1]}>&-
+	wait "$HELD_PID" 2>/dev/null || true
+}
+
 # curl_nginx SPORT HOST PORT: what nginx logged for one request.
 curl_nginx() {
 	local before i

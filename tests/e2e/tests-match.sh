@@ -96,13 +96,14 @@ t_match_sport_and_families() {
 	in_ns server "$ip6t" -F INPUT
 }
 
-# run_rule_file IPT FILE: an iptables-style rule test file (see
-# userspace/libxt_TOA.t) in the "rules" namespace. Each FAIL rule must be
-# refused on its own; the OK rules are loaded in one restore (whose error
-# names the line of a refused one), must save as expected, and the saved
-# set must restore and save again identically.
+# run_rule_file NS IPT FILE: an iptables-style rule test file (see
+# userspace/libxt_TOA.t) in namespace NS. Each FAIL rule must be refused
+# on its own; the OK rules are loaded in one restore (whose error names
+# the line of a refused one), must save as expected, and the saved set
+# must restore and save again identically.
 run_rule_file() {
-	local ipt=$1 file=$2 table=filter chains=() line rule want result chain bad=0
+	local ns=$1 ipt=$2 file=$3 table=filter chains=() line rule want result chain bad=0
+	local w=$WORK/rules-$2
 	local -A load=() expect=()
 	while IFS= read -r line; do
 		case $line in
@@ -117,70 +118,88 @@ run_rule_file() {
 			if [[ $result == OK ]]; then
 				load[$table]+="-A $chain $rule"$'\n'
 				expect[$table]+="-A $chain $want"$'\n'
-			elif in_ns rules "$ipt" -t "$table" -A "$chain" $rule 2>/dev/null; then
+			elif in_ns "$ns" "$ipt" -t "$table" -A "$chain" $rule 2>/dev/null; then
 				echo "# $ipt -t $table -A $chain $rule: accepted"
-				in_ns rules "$ipt" -t "$table" -F "$chain"
+				in_ns "$ns" "$ipt" -t "$table" -F "$chain"
 				bad=1
 			fi
 		done
 	done <"$file"
 	for table in "${!load[@]}"; do
 		printf '*%s\n%sCOMMIT\n' "$table" "${load[$table]}"
-	done >"$WORK/rules.in"
-	if ! in_ns rules "$ipt-restore" <"$WORK/rules.in" 2>"$WORK/rules.err"; then
-		echo "# $ipt-restore refused an OK rule: $(head -n 3 "$WORK/rules.err")"
+	done >"$w.in"
+	if ! in_ns "$ns" "$ipt-restore" <"$w.in" 2>"$w.err"; then
+		echo "# $ipt-restore refused an OK rule: $(head -n 3 "$w.err")"
 		return 1
 	fi
 	for table in "${!load[@]}"; do
-		in_ns rules "$ipt-save" -t "$table" | grep '^-A ' | sort >"$WORK/rules.got"
-		if ! printf '%s' "${expect[$table]}" | sort | diff -u - "$WORK/rules.got" >"$WORK/rules.diff"; then
+		in_ns "$ns" "$ipt-save" -t "$table" | grep '^-A ' | sort >"$w.got"
+		if ! printf '%s' "${expect[$table]}" | sort | diff -u - "$w.got" >"$w.diff"; then
 			echo "# $ipt -t $table: saved forms differ (-want +got):"
-			sed 's/^/#   /' "$WORK/rules.diff"
+			sed 's/^/#   /' "$w.diff"
 			bad=1
 		fi
 	done
-	in_ns rules "$ipt-save" | grep -v '^#' >"$WORK/rules.a"
-	rules_flush "$ipt"
-	in_ns rules "$ipt-restore" <"$WORK/rules.a" || { echo "# $ipt-restore refused its own save"; bad=1; }
-	in_ns rules "$ipt-save" | grep -v '^#' >"$WORK/rules.b"
-	if ! diff -u "$WORK/rules.a" "$WORK/rules.b" >"$WORK/rules.diff"; then
+	in_ns "$ns" "$ipt-save" | grep -v '^#' >"$w.a"
+	rules_flush "$ns" "$ipt"
+	in_ns "$ns" "$ipt-restore" <"$w.a" || { echo "# $ipt-restore refused its own save"; bad=1; }
+	in_ns "$ns" "$ipt-save" | grep -v '^#' >"$w.b"
+	if ! diff -u "$w.a" "$w.b" >"$w.diff"; then
 		echo "# $ipt: save -> restore -> save differs:"
-		sed 's/^/#   /' "$WORK/rules.diff"
+		sed 's/^/#   /' "$w.diff"
 		bad=1
 	fi
-	rules_flush "$ipt"
+	rules_flush "$ns" "$ipt"
 	((bad == 0))
 }
 
+# rules_flush NS IPT
 rules_flush() {
 	local table
 	for table in filter mangle raw nat; do
-		in_ns rules "$1" -t $table -F
+		in_ns "$1" "$2" -t $table -F
 	done
+}
+
+# rule_files NS IPT...: every rule file for each IPT in turn, in NS, with
+# its help text; iptables also runs libipt_*.t, ip6tables libip6t_*.t.
+rule_files() {
+	local ns=$1 ipt f rc=0
+	shift
+	for ipt; do
+		"$ipt" -m toa -h | grep -q '^\[!\] --toa-src ADDR' ||
+			fail "$ipt -m toa -h: no help" || rc=1
+		for f in userspace/libxt_TOA.t userspace/libxt_toa.t \
+			"userspace/lib${ipt%%tables-*}t_TOA.t"; do
+			run_rule_file "$ns" "$ipt" "$f" || { fail "$ipt: $f"; rc=1; }
+		done
+	done
+	return $rc
 }
 
 # Every option, inversion and refused combination of both plugins, for
 # iptables and ip6tables, nft and legacy; the match alone loads the module.
+# The nft and the legacy tools run side by side (a few hundred commands),
+# each pair in a namespace of its own.
 t_match_rule_files() {
-	local ipt f rc=0
+	local rc=0 fw
 	lsmod | grep -q '^xt_TOA ' && { rmmod xt_TOA || return 1; }
-	ip netns del rules 2>/dev/null
-	ip netns add rules || return 1
-	in_ns rules iptables-nft -A INPUT -p tcp -m toa --toa-present || return 1
-	lsmod | grep -q '^xt_TOA ' || fail "the toa match did not load xt_TOA" || rc=1
-	in_ns rules iptables-nft -L INPUT -n | grep -q 'toa present' ||
-		fail "iptables -L does not show the match" || rc=1
-	in_ns rules iptables-nft -F INPUT
-	for ipt in iptables-nft iptables-legacy ip6tables-nft ip6tables-legacy; do
-		"$ipt" -m toa -h | grep -q '^\[!\] --toa-src ADDR' ||
-			fail "$ipt -m toa -h: no help" || rc=1
-		# iptables also runs libipt_*.t, ip6tables libip6t_*.t
-		for f in userspace/libxt_TOA.t userspace/libxt_toa.t \
-			"userspace/lib${ipt%%tables-*}t_TOA.t"; do
-			run_rule_file "$ipt" "$f" || { fail "$ipt: $f"; rc=1; }
-		done
+	for fw in nft legacy; do
+		ip netns del "rules-$fw" 2>/dev/null
+		ip netns add "rules-$fw" || return 1
 	done
-	ip netns del rules
+	in_ns rules-nft iptables-nft -A INPUT -p tcp -m toa --toa-present || return 1
+	lsmod | grep -q '^xt_TOA ' || fail "the toa match did not load xt_TOA" || rc=1
+	in_ns rules-nft iptables-nft -L INPUT -n | grep -q 'toa present' ||
+		fail "iptables -L does not show the match" || rc=1
+	in_ns rules-nft iptables-nft -F INPUT
+	rule_files rules-nft iptables-nft ip6tables-nft >"$WORK/rules-nft.log" 2>&1 &
+	local nft_pid=$!
+	rule_files rules-legacy iptables-legacy ip6tables-legacy 2>&1 || rc=1
+	wait "$nft_pid" || rc=1
+	cat "$WORK/rules-nft.log"
+	ip netns del rules-nft
+	ip netns del rules-legacy
 	return $rc
 }
 

@@ -228,10 +228,7 @@ t_unload_reload_with_open_connection() {
 	local line storm_pid
 	server_rule && proxy_sends --syn 200 || return 1
 
-	coproc HOLD { in_ns client "$TOOLS/toa-peer" hold --sport 40010 "$VIP" "$PEER_RULED"; }
-	read -r -t 30 line <&"${HOLD[0]}" || fail "held connection did not answer" || return 1
-	expect_eq "held connection" "$line" \
-		"accept=$CLIENT:40010 peer=$CLIENT:40010 local=$SERVER:$PEER_RULED" || return 1
+	held_peer 40010 || return 1
 
 	# A second connection asking getpeername() in a loop during rmmod.
 	(for ((i = 0; i < 150; i++)); do echo q; sleep 0.01; done) |
@@ -242,9 +239,7 @@ t_unload_reload_with_open_connection() {
 	in_ns server "$IPT" -t mangle -F
 	rmmod xt_TOA || fail "rmmod xt_TOA failed with TOA sockets open" || return 1
 
-	echo q >&"${HOLD[1]}"
-	read -r -t 30 line <&"${HOLD[0]}" || fail "held connection died with the module" || return 1
-	expect_match "after rmmod" "$line" "peer=$PROXY:[0-9]+\$" || return 1
+	held_asks "$PROXY:[0-9]+" || return 1
 
 	wait "$storm_pid" || fail "getpeername loop failed: $(tail -3 "$WORK/storm.log")" || return 1
 	grep -q "peer=$CLIENT:40011" "$WORK/storm.log" || fail "storm never saw the client" || return 1
@@ -258,8 +253,7 @@ t_unload_reload_with_open_connection() {
 	server_rule || return 1
 	line=$(ask_peer --sport 40012 "$VIP" "$PEER_RULED") || return 1
 	expect_match "after reload" "$line" "^accept=$CLIENT:40012" || return 1
-	exec {HOLD[1]}>&-
-	wait "$HOLD_PID" 2>/dev/null || true
+	held_close
 }
 
 # Connections the module cannot store a client for keep the proxy's

@@ -31,13 +31,56 @@ static void die(const char *what)
 	exit(1);
 }
 
+static struct sockaddr_in addr = { .sin_family = AF_INET };
+static int lfd, afd;
+
+static void one_getpeername(void)
+{
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+
+	if (getpeername(afd, (struct sockaddr *)&peer, &plen))
+		die("getpeername");
+}
+
+static void one_accept(void)
+{
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	int cfd, fd;
+
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr)))
+		die("connect");
+	fd = accept(lfd, (struct sockaddr *)&peer, &plen);
+	if (fd < 0)
+		die("accept");
+	close(fd);
+	close(cfd);
+}
+
+/* Seconds per call of @step: the best of BATCHES batches of @n / BATCHES. */
+static double best_of(void (*step)(void), long n)
+{
+	double t, best = 0;
+	long i;
+	int b;
+
+	for (b = 0; b < BATCHES; b++) {
+		t = now();
+		for (i = 0; i < n / BATCHES; i++)
+			step();
+		t = now() - t;
+		best = b ? (t < best ? t : best) : t;
+	}
+	return best / (n / BATCHES);
+}
+
 int main(int argc, char **argv)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t len = sizeof(addr);
-	long calls, conns, i;
-	int lfd, cfd, afd, b;
-	double t, best = 0;
+	long calls, conns;
+	int cfd;
 
 	if (argc != 3 || (calls = atol(argv[1])) < BATCHES ||
 	    (conns = atol(argv[2])) < BATCHES) {
@@ -56,40 +99,9 @@ int main(int argc, char **argv)
 	afd = accept(lfd, NULL, NULL);
 	if (afd < 0)
 		die("accept");
-	for (b = 0; b < BATCHES; b++) {
-		t = now();
-		for (i = 0; i < calls / BATCHES; i++) {
-			struct sockaddr_in peer;
-			socklen_t plen = sizeof(peer);
-
-			if (getpeername(afd, (struct sockaddr *)&peer, &plen))
-				die("getpeername");
-		}
-		t = now() - t;
-		best = b ? (t < best ? t : best) : t;
-	}
-	printf("getpeername %.1f\n", best * 1e9 / (calls / BATCHES));
+	printf("getpeername %.1f\n", best_of(one_getpeername, calls) * 1e9);
 	close(afd);
 	close(cfd);
-
-	for (b = 0; b < BATCHES; b++) {
-		t = now();
-		for (i = 0; i < conns / BATCHES; i++) {
-			struct sockaddr_in peer;
-			socklen_t plen = sizeof(peer);
-
-			cfd = socket(AF_INET, SOCK_STREAM, 0);
-			if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr)))
-				die("connect");
-			afd = accept(lfd, (struct sockaddr *)&peer, &plen);
-			if (afd < 0)
-				die("accept");
-			close(afd);
-			close(cfd);
-		}
-		t = now() - t;
-		best = b ? (t < best ? t : best) : t;
-	}
-	printf("accept %.1f\n", (conns / BATCHES) / best);
+	printf("accept %.1f\n", 1 / best_of(one_accept, conns));
 	return 0;
 }
