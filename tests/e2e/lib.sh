@@ -251,22 +251,28 @@ ask_peer() {
 	in_ns client "$TOOLS/toa-peer" ask "$@"
 }
 
-# held_peer SPORT: a connection held open to toa-peer through the proxy,
-# on coproc HELD; checks what the server's application saw first.
-held_peer() {
-	local line
-	coproc HELD { in_ns client "$TOOLS/toa-peer" hold --sport "$1" "$VIP" "$PEER_RULED"; }
-	read -r -t 30 line <&"${HELD[0]}" || fail "held connection did not answer" || return 1
-	expect_eq "held connection" "$line" \
-		"accept=$CLIENT:$1 peer=$CLIENT:$1 local=$SERVER:$PEER_RULED"
+# hold SPORT HOST PORT: a connection to toa-peer's server held open on
+# coproc HELD; held_line is what the server's application saw first.
+hold() {
+	coproc HELD { in_ns client "$TOOLS/toa-peer" hold --sport "$1" "$2" "$3"; }
+	read -r -t 30 held_line <&"${HELD[0]}" || fail "held connection did not answer"
 }
 
-# held_asks WANT: the held connection's getpeername() now, against WANT.
+# held_peer SPORT: hold, through the proxy to the ruled port, seen with
+# the client.
+held_peer() {
+	hold "$1" "$VIP" "$PEER_RULED" &&
+		expect_eq "held connection" "$held_line" \
+			"accept=$CLIENT:$1 peer=$CLIENT:$1 local=$SERVER:$PEER_RULED"
+}
+
+# held_asks WANT [CMD]: after toa-peer's command CMD (q: getpeername(); A:
+# IPV6_ADDRFORM, then getpeername()), the held connection's peer against WANT.
 held_asks() {
 	local line
-	echo q >&"${HELD[1]}"
+	echo "${2:-q}" >&"${HELD[1]}"
 	read -r -t 30 line <&"${HELD[0]}" || fail "held connection died" || return 1
-	expect_match "held connection, getpeername()" "$line" "peer=$1\$"
+	expect_match "held connection, getpeername() after ${2:-q}" "$line" "^peer=$1\$"
 }
 
 held_close() {

@@ -236,7 +236,7 @@ t_guide_rule_refused() {
 # A rule for the wrong port: nothing counts, the rule's packet counter
 # stays 0; a connection open before the rule keeps the proxy.
 t_guide_rule_never_matches() {
-	local got out line p
+	local got out p
 	proxy_sends --syn 200 || return 1
 	guide_run server l4-rule || return 1
 	got=$(curl_nginx "$(sport)" "$VIP" 8080) || return 1
@@ -249,14 +249,10 @@ t_guide_rule_never_matches() {
 	# Opened before a rule (for its port) exists: keeps the proxy.
 	in_ns server "$IPT" -t mangle -F
 	p=$(sport)
-	coproc HOLD { in_ns client "$TOOLS/toa-peer" hold --sport "$p" "$VIP" "$PEER_RULED"; }
-	read -r -t 30 line <&"${HOLD[0]}" || fail "held connection did not answer" || return 1
+	hold "$p" "$VIP" "$PEER_RULED" || return 1
 	in_ns server "$IPT" -t mangle -A PREROUTING -s 203.0.113.0/28 -p tcp --dport "$PEER_RULED" -j TOA
-	echo q >&"${HOLD[1]}"
-	read -r -t 30 line <&"${HOLD[0]}" || fail "held connection died" || return 1
-	expect_match "opened before the rule" "$line" "peer=$PROXY:" || return 1
-	exec {HOLD[1]}>&-
-	wait "$HOLD_PID" 2>/dev/null
+	held_asks "$PROXY:[0-9]+" || return 1
+	held_close
 	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_RULED") || return 1
 	expect_match "reconnected" "$got" "^accept=$CLIENT:"
 }

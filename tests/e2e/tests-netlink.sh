@@ -95,20 +95,17 @@ t_netlink_lookup_matches_nginx() {
 # NAT64: an AF_INET socket keeps the proxy's address, toactl answers the
 # IPv6 client by the tuple that socket shows.
 t_netlink_nat64_lookup() {
-	local line peer got
+	local peer got
 	server_rule && proxy_sends --syn 254v6 --addr 2001:db8:1::99 --port 4243 || return 1
-	coproc N64 { in_ns client "$TOOLS/toa-peer" hold --sport "$(sport)" "$VIP" "$PEER_RULED"; }
-	read -r -t 30 line <&"${N64[0]}" || fail "no answer" || return 1
-	expect_match "AF_INET socket" "$line" "^accept=$PROXY:[0-9]+ " || return 1
-	peer=${line#accept=}
+	hold "$(sport)" "$VIP" "$PEER_RULED" || return 1
+	expect_match "AF_INET socket" "$held_line" "^accept=$PROXY:[0-9]+ " || return 1
+	peer=${held_line#accept=}
 	peer=${peer%% *}
 	got=$(toactl lookup "$SERVER:$PEER_RULED" "$peer") || return 1
 	expect_eq "NAT64 client" "$got" "[2001:db8:1::99]:4243 ipv6 254/20" || return 1
 	got=$(toactl --json lookup "$SERVER:$PEER_RULED" "$peer" | jq -r '"\(.client) \(.client_family)"')
-	expect_eq "NAT64 client, json" "$got" "[2001:db8:1::99]:4243 ipv6"
-	exec {N64[1]}>&-
-	wait "$N64_PID" 2>/dev/null
-	return 0
+	expect_eq "NAT64 client, json" "$got" "[2001:db8:1::99]:4243 ipv6" || return 1
+	held_close
 }
 
 # toactl stats reads what /proc/net/xt_TOA shows, per namespace, for anyone.

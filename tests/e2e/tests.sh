@@ -347,18 +347,13 @@ t_ipv6_bad_lengths_ignored() {
 # IPV6_ADDRFORM turns a dual-stack socket into AF_INET: it must still read
 # its stored client right (an IPv4 one in sockaddr_in).
 t_ipv6_addrform() {
-	local line p
+	local p
 	server_rule && proxy_sends --syn 200 || return 1
 	p=$(sport)
-	coproc AF { in_ns client "$TOOLS/toa-peer" hold --sport "$p" "$VIP" "$PEER_DUAL"; }
-	read -r -t 30 line <&"${AF[0]}" || fail "no answer" || return 1
-	expect_match "before" "$line" "^accept=\\[::ffff:$CLIENT\\]:$p " || return 1
-	echo A >&"${AF[1]}"
-	read -r -t 30 line <&"${AF[0]}" || fail "no answer after ADDRFORM" || return 1
-	expect_eq "after IPV6_ADDRFORM" "$line" "peer=$CLIENT:$p" || return 1
-	exec {AF[1]}>&-
-	wait "$AF_PID" 2>/dev/null
-	return 0
+	hold "$p" "$VIP" "$PEER_DUAL" || return 1
+	expect_match "before" "$held_line" "^accept=\\[::ffff:$CLIENT\\]:$p " || return 1
+	held_asks "$CLIENT:$p" A || return 1
+	held_close
 }
 
 # NAT64: the AF_INET socket keeps the proxy, and the application reads the
