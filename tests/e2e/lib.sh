@@ -98,7 +98,9 @@ http {
 	log_format toa '\$remote_addr:\$remote_port \$server_port';
 	access_log $WORK/nginx/access.log toa;
 	server {
-		listen $NGINX_RULED;
+		# A short SYN queue: t_abuse_syn_flood keeps it full, so that
+		# its requests get SYN cookies even at a debug kernel's flood rate.
+		listen $NGINX_RULED backlog=64;
 		listen $NGINX_PLAIN;
 		listen [::]:$NGINX_RULED;
 		listen [::]:$NGINX_PLAIN;
