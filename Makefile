@@ -86,6 +86,7 @@ clean:
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/tools clean
 	$(MAKE) -C examples clean
+	cd tests/bench-hooks && $(RM) *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
 .PHONY: all module plugin toactl install install-module install-plugin \
 	install-toactl uninstall dkms-source dkms-install dkms-uninstall \

@@ -13,5 +13,8 @@ cd "$TOP"
 # shellcheck source=host-prepare.sh
 . tests/host-prepare.sh
 host_prepare "$TOP/tests/out" || exit 1
+# The empty hooks that bench-hooks.sh prices, for the kernel booted.
+make -s -C "$KDIR" M="$TOP/tests/bench-hooks" modules >"$TOP/tests/out/bench-hooks.log" 2>&1 ||
+	{ cat "$TOP/tests/out/bench-hooks.log"; exit 1; }
 tests/vm/run-vm.sh --kernel "$KIMG" --timeout 3600 --env XT_STAGE="$STAGE" \
-	-- tests/e2e/run-bench-in-guest.sh
+	--env XT_HOOKCOST="$TOP/tests/bench-hooks/toa_hookcost.ko" -- tests/e2e/run-bench-in-guest.sh
