@@ -24,20 +24,9 @@ hook_config() {
 }
 
 b_hook_cost() {
-	local round cfg out i n=${#HOOK_CONFIGS[@]}
-	local -A accepts=()
 	[[ -f ${XT_HOOKCOST:-} ]] || fail "no toa_hookcost.ko (XT_HOOKCOST=${XT_HOOKCOST:-})" || return 1
-	for ((round = 1; round <= ROUNDS; round++)); do
-		for ((i = 0; i < n; i++)); do
-			cfg=${HOOK_CONFIGS[(i + round) % n]}
-			hook_config "$cfg" || return 1
-			out=$(in_ns server "$TOOLS/toa-getname-bench" 200000 2000) || return 1
-			rates[$cfg]+="$(awk '$1 == "getpeername" { print $2 }' <<<"$out") "
-			accepts[$cfg]+="$(awk '$1 == "accept" { print $2 }' <<<"$out") "
-		done
-	done
+	getname_bench hook_config "hooked" "${HOOK_CONFIGS[@]}"
+	local rc=$?
 	hook_config "no hook"
-	bench_report "hooked getpeername(), ns per call" "${HOOK_CONFIGS[@]}"
-	for cfg in "${HOOK_CONFIGS[@]}"; do rates[$cfg]=${accepts[$cfg]}; done
-	bench_report "hooked connect+accept(addr)+close per s" "${HOOK_CONFIGS[@]}"
+	return $rc
 }

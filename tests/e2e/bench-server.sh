@@ -7,12 +7,15 @@
 
 SERVER_CONFIGS=("no module" "loaded, no rule" "TOA rule")
 
-# round_configs ROUND: the configurations in the order of ROUND, rotated
-# each round so that none always runs first (after a module load, say).
+# round_configs ROUND CONFIG...: the configurations in the order of ROUND,
+# rotated each round so that none always runs first (after a module load,
+# say).
 round_configs() {
-	local i n=${#SERVER_CONFIGS[@]}
-	for ((i = 0; i < n; i++)); do
-		echo "${SERVER_CONFIGS[(i + $1) % n]}"
+	local round=$1 i
+	shift
+	local configs=("$@")
+	for ((i = 0; i < $#; i++)); do
+		echo "${configs[(i + round) % $#]}"
 	done
 }
 
@@ -32,7 +35,7 @@ b_server_conn_rate() {
 	local round cfg rate order n=${XT_BENCH_CONNS:-1000}
 	proxy_sends --syn 200 || return 1
 	for ((round = 1; round <= ROUNDS; round++)); do
-		mapfile -t order < <(round_configs "$round")
+		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
 		for cfg in "${order[@]}"; do
 			server_config "$cfg" || return 1
 			rate=$(in_ns client ab -q -n "$n" -c 8 "http://$VIP:$NGINX_RULED/" 2>&1 |
@@ -47,24 +50,32 @@ b_server_conn_rate() {
 	bench_report "server: new connections/s (nginx)" "${SERVER_CONFIGS[@]}"
 }
 
-# accept() and getpeername() on sockets without TOA (loopback in the
-# server's namespace, which the rule does not select): the probes' cost
-# for every other socket on the host.
-b_server_sockets_without_toa() {
-	local round cfg out order
+# getname_bench SETUP WHAT CONFIG...: toa-getname-bench over loopback in
+# the server's namespace, after "SETUP CONFIG" for each configuration of
+# each round; reports getpeername() and accept() under WHAT.
+getname_bench() {
+	local setup=$1 what=$2 round cfg out order
 	local -A accepts=()
+	shift 2
 	for ((round = 1; round <= ROUNDS; round++)); do
-		mapfile -t order < <(round_configs "$round")
+		mapfile -t order < <(round_configs "$round" "$@")
 		for cfg in "${order[@]}"; do
-			server_config "$cfg" || return 1
+			"$setup" "$cfg" || return 1
 			out=$(in_ns server "$TOOLS/toa-getname-bench" 200000 2000) || return 1
 			rates[$cfg]+="$(awk '$1 == "getpeername" { print $2 }' <<<"$out") "
 			accepts[$cfg]+="$(awk '$1 == "accept" { print $2 }' <<<"$out") "
 		done
 	done
-	bench_report "getpeername(), ns per call (lower is better)" "${SERVER_CONFIGS[@]}"
-	for cfg in "${SERVER_CONFIGS[@]}"; do rates[$cfg]=${accepts[$cfg]}; done
-	bench_report "connect+accept(addr)+close per second" "${SERVER_CONFIGS[@]}"
+	bench_report "$what: getpeername(), ns per call" "$@"
+	for cfg; do rates[$cfg]=${accepts[$cfg]}; done
+	bench_report "$what: connect+accept(addr)+close per s" "$@"
+}
+
+# accept() and getpeername() on sockets without TOA (loopback in the
+# server's namespace, which the rule does not select): the probes' cost
+# for every other socket on the host.
+b_server_sockets_without_toa() {
+	getname_bench server_config "no TOA" "${SERVER_CONFIGS[@]}"
 }
 
 # Bulk throughput of one long TOA connection: a 128 MiB download from
@@ -74,7 +85,7 @@ b_server_bulk() {
 	proxy_sends --syn 200 || return 1
 	head -c 128M /dev/zero >"$WORK/nginx/bulk"
 	for ((round = 1; round <= ROUNDS; round++)); do
-		mapfile -t order < <(round_configs "$round")
+		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
 		for cfg in "${order[@]}"; do
 			server_config "$cfg" || return 1
 			speed=$(in_ns client curl -s -o /dev/null -w '%{speed_download}' \
