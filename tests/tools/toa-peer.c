@@ -4,7 +4,7 @@
  * sees, so tests can check what xt_TOA makes accept(), getpeername() and
  * getsockname() return.
  *
- *   toa-peer serve [--v4|--dual|--v6only] PORT
+ *   toa-peer serve [--v4|--dual|--v6only] [--blocking] PORT
  *   toa-peer ask  [--sport P] [--timeout S] HOST PORT
  *   toa-peer hold [--sport P] [--timeout S] HOST PORT
  */
@@ -46,7 +46,7 @@ static void die(const char *fmt, ...)
 __attribute__((noreturn))
 static void usage(void)
 {
-	fputs("usage: toa-peer serve [--v4|--dual|--v6only] PORT\n"
+	fputs("usage: toa-peer serve [--v4|--dual|--v6only] [--blocking] PORT\n"
 	      "       toa-peer ask  [--sport P] [--timeout S] HOST PORT\n"
 	      "       toa-peer hold [--sport P] [--timeout S] HOST PORT\n",
 	      stderr);
@@ -118,7 +118,7 @@ static int send_line(int fd, const char *line)
 
 enum serve_mode { MODE_V4, MODE_DUAL, MODE_V6ONLY };
 
-static int listen_socket(enum serve_mode mode, unsigned port)
+static int listen_socket(enum serve_mode mode, unsigned port, int blocking)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
@@ -137,7 +137,8 @@ static int listen_socket(enum serve_mode mode, unsigned port)
 		sin6->sin6_port = htons(port);
 		len = sizeof(*sin6);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+		    (blocking ? 0 : SOCK_NONBLOCK), 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -209,6 +210,7 @@ static int cmd_serve(int argc, char **argv)
 		{ "v4", no_argument, NULL, '4' },
 		{ "dual", no_argument, NULL, 'd' },
 		{ "v6only", no_argument, NULL, '6' },
+		{ "blocking", no_argument, NULL, 'b' },
 		{ 0 }
 	};
 	struct pollfd pfd[MAX_CONNS + 1];
@@ -216,26 +218,38 @@ static int cmd_serve(int argc, char **argv)
 	socklen_t sslen = sizeof(ss);
 	char a[ADDRSTRLEN];
 	enum serve_mode mode = MODE_V4;
-	int nconn = 0, c;
+	int nconn = 0, blocking = 0, c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': mode = MODE_V4; break;
 		case 'd': mode = MODE_DUAL; break;
 		case '6': mode = MODE_V6ONLY; break;
+		case 'b': blocking = 1; break;
 		default: usage();
 		}
 	}
 	if (optind != argc - 1)
 		usage();
 
-	pfd[0].fd = listen_socket(mode, parse_num(argv[optind], 65535, "port"));
+	pfd[0].fd = listen_socket(mode, parse_num(argv[optind], 65535, "port"),
+				  blocking);
 	pfd[0].events = POLLIN;
 	/* Tells a test the socket is ready, and the port when PORT was 0. */
 	getsockname(pfd[0].fd, (struct sockaddr *)&ss, &sslen);
 	printf("listen=%s\n", fmt_addr(&ss, a));
 	fflush(stdout);
 
+	/*
+	 * --blocking: sleep in accept() between connections, as threaded
+	 * servers do, and answer each connection with its first line only.
+	 */
+	while (blocking) {
+		int fd = serve_accept(pfd[0].fd);
+
+		if (fd >= 0)
+			close(fd);
+	}
 	for (;;) {
 		/* At the limit, leave new connections queued in the backlog. */
 		pfd[0].events = nconn < MAX_CONNS ? POLLIN : 0;
