@@ -14,6 +14,7 @@
 struct nf_conn;
 struct sk_buff;
 struct sock;
+struct socket;
 
 /* toa_stats.c: per network namespace counters, /proc/net/xt_TOA */
 enum toa_stat {
@@ -68,7 +69,7 @@ void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
 /* toa_sock.c: the client hung on the accepted socket */
 int toa_sock_init(void);
 void toa_sock_exit(void);
-void toa_sock_attach(struct sock *sk, const struct toa_addr *client);
+bool toa_sock_attach(struct sock *sk, const struct toa_addr *client);
 bool toa_sock_client(const struct sock *sk, struct toa_addr *client);
 void toa_sock_release(struct sock *sk);
 void toa_sock_release_all(void);
@@ -79,10 +80,17 @@ int toa_sock_walk(const struct net *net, unsigned int *bucket,
 int toa_sock_proc_init(struct net *net);
 void toa_sock_proc_exit(struct net *net);
 
-/* toa_hooks.c: kprobes on the socket life cycle and on getname */
+/* toa_hooks.c: kprobes on the socket life cycle */
 int toa_hooks_get(void);
 void toa_hooks_exit(void);
 unsigned long toa_hooks_missed(void);
+
+/* toa_getname.c: the getname of TOA listeners and their sockets */
+int toa_getname_init(void);
+void toa_getname_exit(void);
+void toa_getname_listener(struct sock *listener);
+void toa_getname_socket(struct sock *sk, struct socket *sock);
+void toa_getname_forget(struct sock *sk);
 
 /* toa_netlink.c: the generic netlink family (toactl) */
 int toa_netlink_init(void);

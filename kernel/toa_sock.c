@@ -76,8 +76,11 @@ static void toa_sock_unlink(struct toa_sock *t)
 		toa_net_sockets_changed(net);
 }
 
-/* Called for a new passive socket, before anyone else can see it. */
-void toa_sock_attach(struct sock *sk, const struct toa_addr *client)
+/*
+ * Called for a new passive socket, before anyone else can see it.  True if
+ * the socket now carries the client.
+ */
+bool toa_sock_attach(struct sock *sk, const struct toa_addr *client)
 {
 	u32 bucket = toa_sock_bucket(sk);
 	struct net *net = sock_net(sk);
@@ -88,7 +91,7 @@ void toa_sock_attach(struct sock *sk, const struct toa_addr *client)
 	t = kmalloc(sizeof(*t), GFP_ATOMIC);
 	if (!t) {
 		toa_stat_inc(net, TOA_STAT_DECLINED_NO_MEMORY);
-		return;
+		return false;
 	}
 	t->sk = sk;
 	t->client = *client;
@@ -107,13 +110,14 @@ void toa_sock_attach(struct sock *sk, const struct toa_addr *client)
 
 	if (claimed) {
 		toa_stat_inc(net, TOA_STAT_SOCKETS_ATTACHED);
-		return;
+		return true;
 	}
 	toa_stat_inc(net, TOA_STAT_DECLINED_USER_DATA_BUSY);
 	spin_lock_irqsave(toa_sock_lock(bucket), flags);
 	toa_sock_unlink(t);
 	spin_unlock_irqrestore(toa_sock_lock(bucket), flags);
 	kfree_rcu(t, rcu);
+	return false;
 }
 
 /* Copy out the client of @sk if the socket carries TOA. */

@@ -31,7 +31,7 @@ t_module_autoloads_with_rule() {
 # costs nothing; insertion and match rules need no probe either. The first
 # reading rule registers them; they stay until rmmod.
 t_probes_with_first_reading_rule() {
-	local all="inet6_getname inet_getname inet_sock_destruct tcp_v4_syn_recv_sock tcp_v6_syn_recv_sock"
+	local all="inet_sock_destruct ipv6_setsockopt security_sock_graft tcp_v4_syn_recv_sock tcp_v6_syn_recv_sock"
 	unload_module && modprobe xt_TOA || return 1
 	expect_eq "probes, module loaded" "$(probed)" "" || return 1
 	relay_insert iptables-nft POSTROUTING 254/8 &&
@@ -254,6 +254,50 @@ t_unload_reload_with_open_connection() {
 	line=$(ask_peer --sport 40012 "$VIP" "$PEER_RULED") || return 1
 	expect_match "after reload" "$line" "^accept=$CLIENT:40012" || return 1
 	held_close
+}
+
+BLOCKING_PORT=9020
+
+blocking_rule() {
+	in_ns server "$IPT" -t mangle -A PREROUTING -s "$PROXY/32" -p tcp \
+		--dport "$BLOCKING_PORT" -j TOA
+}
+
+# blocking_ask WHAT REGEX: one connection to toa-peer serve --blocking; what
+# its server saw, against REGEX with @ standing for the client's CLIENT:SPORT.
+blocking_ask() {
+	local p line
+	p=$(sport)
+	line=$(ask_peer --sport "$p" "$VIP" "$BLOCKING_PORT") || return 1
+	expect_match "$1" "$line" "${2//@/$CLIENT:$p}"
+}
+
+# A server thread asleep in accept(): accept() reads the listener's ops
+# before it sleeps and uses them when a connection wakes it. The first TOA
+# connection, which gives the listener xt_TOA's ops, reports the client to
+# getpeername() (and to accept() before 6.6); the next ones to both. The
+# thread holds xt_TOA's ops across rmmod without harm, and a reload works.
+t_unload_with_blocked_accept() {
+	server_rule && proxy_sends --syn 200 && blocking_rule || return 1
+	in_ns server "$TOOLS/toa-peer" serve --v4 --blocking "$BLOCKING_PORT" >"$WORK/blocking.log" 2>&1 &
+	wait_for 'grep -q "^listen=" "$WORK/blocking.log"' ||
+		fail "toa-peer serve --blocking did not start" || return 1
+	sleep 1		# the server is asleep in accept()
+	blocking_ask "first connection" "^accept=[^ ]+ peer=@ " &&
+		blocking_ask "loaded" "^accept=@ peer=@ " || return 1
+	sleep 1		# asleep in accept() again, with xt_TOA's ops
+
+	in_ns server "$IPT" -t mangle -F
+	unload_module || return 1
+	blocking_ask "after rmmod" "^accept=$PROXY:" || return 1
+	sleep 1
+
+	modprobe xt_TOA && blocking_rule || return 1
+	mark_counters
+	blocking_ask "first connection after reload" "^accept=[^ ]+ peer=@ " &&
+		blocking_ask "after reload" "^accept=@ peer=@ " || return 1
+	pkill -f "toa-peer serve --v4 --blocking"
+	return 0
 }
 
 # Connections the module cannot store a client for keep the proxy's
