@@ -87,6 +87,7 @@ clean:
 	$(MAKE) -C tests/tools clean
 	$(MAKE) -C examples clean
 	cd tests/bench-hooks && $(RM) *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
+	$(MAKE) -C tests/bench-icount clean
 
 .PHONY: all module plugin toactl install install-module install-plugin \
 	install-toactl uninstall dkms-source dkms-install dkms-uninstall \

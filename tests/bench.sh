@@ -7,6 +7,11 @@
 #
 #   make bench                          all of them, XT_BENCH_ROUNDS=5 rounds
 #   XT_BENCH=b_insert_relay make bench  one
+#
+# The b_icount_* (tests/e2e/bench-icount.sh) count guest instructions
+# instead of time: they run in a second VM, with one vCPU and the TCG
+# plugin of tests/bench-icount, which writes its counts to a file in the
+# checkout that the guest reads over the 9p share.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
@@ -16,5 +21,27 @@ host_prepare "$TOP/tests/out" || exit 1
 # The empty hooks that bench-hooks.sh prices, for the kernel booted.
 make -s -C "$KDIR" M="$TOP/tests/bench-hooks" modules >"$TOP/tests/out/bench-hooks.log" 2>&1 ||
 	{ cat "$TOP/tests/out/bench-hooks.log"; exit 1; }
-tests/vm/run-vm.sh --kernel "$KIMG" --timeout 3600 --env XT_STAGE="$STAGE" \
-	--env XT_HOOKCOST="$TOP/tests/bench-hooks/toa_hookcost.ko" -- tests/e2e/run-bench-in-guest.sh
+make -s -C tests/bench-icount || exit 1
+
+# XT_BENCH, if set, split between the two VMs.
+wall=() icount=()
+mapfile -t all < <(cat tests/e2e/bench-*.sh | grep -o '^b_[a-z0-9_]*')
+[[ -n ${XT_BENCH:-} ]] && read -r -a all <<<"$XT_BENCH"
+for b in "${all[@]}"; do
+	if [[ $b == b_icount_* ]]; then icount+=("$b"); else wall+=("$b"); fi
+done
+rc=0
+if ((${#wall[@]})); then
+	tests/vm/run-vm.sh --kernel "$KIMG" --timeout 3600 --env XT_STAGE="$STAGE" \
+		--env XT_HOOKCOST="$TOP/tests/bench-hooks/toa_hookcost.ko" \
+		--env XT_BENCH="${wall[*]}" -- tests/e2e/run-bench-in-guest.sh || rc=$?
+fi
+if ((${#icount[@]})); then
+	out=$TOP/tests/.cache/icount.out
+	: >"$out"
+	tests/vm/run-vm.sh --kernel "$KIMG" --timeout 3600 --smp 1 --env XT_STAGE="$STAGE" \
+		--qemu-arg -plugin --qemu-arg "$TOP/tests/bench-icount/icount.so,out=$out" \
+		--env XT_ICOUNT_OUT="$out" --env XT_BENCH="${icount[*]}" \
+		-- tests/e2e/run-bench-in-guest.sh || rc=$?
+fi
+exit $rc

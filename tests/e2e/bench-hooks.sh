@@ -16,8 +16,7 @@ hook_config() {
 	unload_module || return 1
 	case $1 in
 	"no hook") ;;
-	"conntrack only")
-		in_ns server "$IPT" -t mangle -A PREROUTING -p tcp -m conntrack --ctstate INVALID -j DROP ;;
+	"conntrack only") conntrack_rule ;;
 	"xt_TOA rule") server_rule ;;
 	*) insmod "$XT_HOOKCOST" mode="$1" ;;
 	esac

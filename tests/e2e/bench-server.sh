@@ -1,11 +1,15 @@
 # shellcheck shell=bash
 # Benchmarks of the server (issue 8); see tests/e2e/run-bench-in-guest.sh.
-# The server runs in three configurations, interleaved in each round: no
-# module, the module loaded without a rule, and the TOA rule on the port.
-# The packets are the same in all three: toa-sender, in the proxy and
-# independent of xt_TOA, inserts the option (into the SYN only).
+# The server runs in five configurations, interleaved in each round: no
+# module, the module loaded without a rule, the TOA rule on the port,
+# "conntrack only": no module and a stateful rule, since a TOA rule turns
+# conntrack on in the server's namespace, which costs every new connection
+# there with or without xt_TOA; and "TOA rule, lo untracked": what an
+# operator does against that cost for traffic that needs no tracking, here
+# loopback. The packets are the same in all five: toa-sender, in the proxy
+# and independent of xt_TOA, inserts the option (into the SYN only).
 
-SERVER_CONFIGS=("no module" "loaded, no rule" "TOA rule")
+SERVER_CONFIGS=("no module" "loaded, no rule" "TOA rule" "conntrack only" "TOA rule, lo untracked")
 
 # round_configs ROUND CONFIG...: the configurations in the order of ROUND,
 # rotated each round so that none always runs first (after a module load,
@@ -21,12 +25,21 @@ round_configs() {
 
 # server_config CFG: the server in configuration CFG.
 server_config() {
-	in_ns server "$IPT" -t mangle -F
+	in_ns server "$IPT" -t mangle -F && in_ns server "$IPT" -t raw -F
 	case $1 in
 	"no module") unload_module ;;
 	"loaded, no rule") unload_module && modprobe xt_TOA ;;
 	"TOA rule") server_rule ;;
+	"conntrack only") unload_module && conntrack_rule ;;
+	"TOA rule, lo untracked")
+		server_rule && in_ns server "$IPT" -t raw -A PREROUTING -i lo -j CT --notrack &&
+			in_ns server "$IPT" -t raw -A OUTPUT -o lo -j CT --notrack ;;
 	esac
+}
+
+# conntrack_rule: conntrack on in the server's namespace, without xt_TOA.
+conntrack_rule() {
+	in_ns server "$IPT" -t mangle -A PREROUTING -p tcp -m conntrack --ctstate INVALID -j DROP
 }
 
 # New connections per second through nginx: ab from the client through the

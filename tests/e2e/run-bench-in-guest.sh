@@ -14,9 +14,11 @@ done
 
 # bench_report WHAT BASE OTHER...: for each configuration (named in
 # rates[]: the figures of each round), the median, min and max, and the
-# ratio of each OTHER's median to BASE's.
+# ratio of each OTHER's median to BASE's. With BENCH_RATIO=rate, the
+# figures are costs (instructions) and the ratios BASE's to OTHER's: the
+# relative rate.
 bench_report() {
-	local what=$1 base=$2 cfg m min max
+	local what=$1 base=$2 cfg m min max a b
 	local -A med
 	for cfg in "${@:2}"; do
 		read -r m min max < <(tr ' ' '\n' <<<"${rates[$cfg]}" | sed '/^$/d' | sort -g |
@@ -27,7 +29,9 @@ bench_report() {
 			"$what" "$cfg" "${med[$cfg]}" "$min" "$max" "$ROUNDS"
 	done
 	for cfg in "${@:3}"; do
-		awk -v a="${med[$cfg]}" -v b="${med[$base]}" -v w="$what" -v o="$cfg" -v s="$base" \
+		a=$cfg b=$base
+		[[ ${BENCH_RATIO:-} == rate ]] && a=$base b=$cfg
+		awk -v a="${med[$a]}" -v b="${med[$b]}" -v w="$what" -v o="$a" -v s="$b" \
 			'BEGIN { printf "%-44s %s / %s = %.3f\n", w, o, s, a / b }'
 	done
 }
@@ -36,6 +40,9 @@ install_stage || { echo "cannot install from $XT_STAGE"; exit 1; }
 topology_up >/tmp/topology.log 2>&1 || { cat /tmp/topology.log; echo "cannot build the topology"; exit 1; }
 mapfile -t all < <(cat tests/e2e/bench-*.sh | grep -o '^b_[a-z0-9_]*')
 [[ -n ${XT_BENCH:-} ]] && read -r -a all <<<"$XT_BENCH"
+# The b_icount_* count instructions with the plugin of tests/bench-icount,
+# which tests/bench.sh loads in a VM of their own: not without it.
+[[ -n ${XT_ICOUNT_OUT:-} ]] || mapfile -t all < <(printf '%s\n' "${all[@]}" | grep -v -e '^b_icount_' -e '^$')
 echo "# kernel $(uname -r), $(nproc) CPUs under qemu TCG, $ROUNDS rounds"
 rc=0
 for b in "${all[@]}"; do

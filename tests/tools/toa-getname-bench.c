@@ -6,14 +6,22 @@
  *   accept RATE       connect + accept(addr) + close per second
  * Each is the best of BATCHES batches: under TCG a batch that another
  * vCPU or the host interrupted says nothing about the code measured.
+ *
+ * toa-getname-bench --icount CALLS CONNS: the same two loops, once each,
+ * each between two markers (toa-mark.h) for the icount plugin of
+ * tests/bench-icount, which counts the guest instructions in between;
+ * prints nothing.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "toa-mark.h"
 
 static double now(void)
 {
@@ -76,15 +84,30 @@ static double best_of(void (*step)(void), long n)
 	return best / (n / BATCHES);
 }
 
+/* @n calls of @step between two markers, for the icount plugin. */
+static void marked(void (*step)(void), long n)
+{
+	long i;
+
+	toa_mark();
+	for (i = 0; i < n; i++)
+		step();
+	toa_mark();
+}
+
 int main(int argc, char **argv)
 {
 	socklen_t len = sizeof(addr);
 	long calls, conns;
-	int cfd;
+	int cfd, icount = 0;
 
+	if (argc == 4 && !strcmp(argv[1], "--icount")) {
+		icount = 1;
+		argc--, argv++;
+	}
 	if (argc != 3 || (calls = atol(argv[1])) < BATCHES ||
 	    (conns = atol(argv[2])) < BATCHES) {
-		fprintf(stderr, "usage: toa-getname-bench CALLS CONNS\n");
+		fprintf(stderr, "usage: toa-getname-bench [--icount] CALLS CONNS\n");
 		return 2;
 	}
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -99,6 +122,13 @@ int main(int argc, char **argv)
 	afd = accept(lfd, NULL, NULL);
 	if (afd < 0)
 		die("accept");
+	if (icount) {
+		marked(one_getpeername, calls);
+		close(afd);
+		close(cfd);
+		marked(one_accept, conns);
+		return 0;
+	}
 	printf("getpeername %.1f\n", best_of(one_getpeername, calls) * 1e9);
 	close(afd);
 	close(cfd);
