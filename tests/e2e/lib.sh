@@ -176,6 +176,11 @@ topology_up() {
 		-6 route add default via $PROXY6
 	EOF2
 	in_ns proxy sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	# Tests pick the client's source ports from 40000-49999 (sport, held
+	# connections); its own connections (11,000 ports: t_netlink_dump_many
+	# holds NETLINK_N) must not take one of them, or a request from that
+	# port meets a TIME_WAIT socket and fails.
+	in_ns client sysctl -qw net.ipv4.ip_local_port_range="50000 60999"
 
 	# The proxy: DNAT, SNAT only what it DNATed, TOA on the first two
 	# packets (SYN, handshake ACK) of each forwarded connection. The next
@@ -284,12 +289,12 @@ held_close() {
 
 # curl_nginx SPORT HOST PORT: what nginx logged for one request.
 curl_nginx() {
-	local before i
+	local before i err host=$2
 	before=$(wc -l <"$WORK/nginx/access.log")
-	local host=$2
 	[[ $host == *:* ]] && host="[$host]"
-	in_ns client curl -s --max-time 10 --local-port "$1" "http://$host:$3/" >/dev/null ||
-		fail "curl to $2:$3 failed" || return 1
+	err=$(in_ns client curl -sS --max-time 10 --local-port "$1" "http://$host:$3/" 2>&1 >/dev/null) ||
+		fail "curl from port $1 to $2:$3 failed: $err; nginx's error log ends: $(tail -n 2 "$WORK/nginx/error.log")" ||
+		return 1
 	for ((i = 0; i < 50; i++)); do
 		(($(wc -l <"$WORK/nginx/access.log") > before)) && break
 		sleep 0.1
