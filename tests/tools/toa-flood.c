@@ -4,6 +4,12 @@
  * forwards it: SYNs from random source ports, each carrying a TOA (kind
  * 200) of a random client in 198.18.0.0/15, none ever completed. Runs
  * until SIGTERM or SIGINT, then prints the number of SYNs sent.
+ *
+ * The source ports are 1024-32767.  SRC is also the address the proxy
+ * SNATs real clients to, keeping their ports (40000 and up in the tests):
+ * a flood over every port would leave the proxy's conntrack no free port
+ * to SNAT a client to, and its SYNs would be dropped there, before the
+ * server under test.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -87,7 +93,7 @@ int main(int argc, char **argv)
 	p.toa[0] = 200;
 	p.toa[1] = 8;
 	while (!stop) {
-		p.tcp.source = htons(1024 + random() % 64000);
+		p.tcp.source = htons(1024 + random() % (32768 - 1024));
 		p.tcp.seq = random();
 		client = htonl(0xc6120000 | (random() & 0x1ffff));	/* 198.18.0.0/15 */
 		memcpy(&p.toa[2], &p.tcp.source, 2);
