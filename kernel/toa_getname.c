@@ -59,8 +59,7 @@ static void toa_rewrite(struct sock *sk, struct sockaddr *uaddr)
 	struct sockaddr_in *sin;
 	struct toa_addr client;
 
-	if (!rcu_access_pointer(__sk_user_data(sk)) ||
-	    !toa_sock_client(sk, &client))
+	if (!toa_sock_client(sk, &client))
 		return;
 	switch (uaddr->sa_family) {
 	case AF_INET:
@@ -194,8 +193,7 @@ void toa_getname_socket(struct sock *sk, struct socket *sock)
 	struct toa_addr client;
 	struct toa_ops *t;
 
-	if (!sock || !rcu_access_pointer(__sk_user_data(sk)) ||
-	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
+	if (!sock || (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		return;
 	t = toa_ops[sk->sk_family == AF_INET6];
 	if (t && toa_sock_client(sk, &client))

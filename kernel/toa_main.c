@@ -9,7 +9,7 @@
  *   toa_insert.c     the target's --toa-insert mode: the only writer of options
  *   toa_parse.c      the option parser, the only reader of option bytes
  *   toa_conntrack.c  per-connection storage (conntrack helper data)
- *   toa_hooks.c      kprobes: socket creation, IPV6_ADDRFORM, socket destruction
+ *   toa_hooks.c      kprobes: socket creation, accept, IPV6_ADDRFORM, destruction
  *   toa_getname.c    the getname that TOA listeners give accept()ed sockets
  *   toa_sock.c       per-socket storage (sk_user_data)
  *   toa_stats.c      per-namespace counters in /proc/net/xt_TOA

@@ -127,6 +127,8 @@ bool toa_sock_client(const struct sock *sk, struct toa_addr *client)
 	struct toa_sock *t;
 	bool ours;
 
+	if (!rcu_access_pointer(__sk_user_data(sk)))
+		return false;	/* most sockets: no look-up */
 	rcu_read_lock();
 	t = toa_sock_lookup(sk, bucket);
 	ours = t && rcu_access_pointer(__sk_user_data(sk)) ==
