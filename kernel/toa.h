@@ -22,9 +22,12 @@ enum toa_stat {
 	TOA_STAT_OPTIONS_MALFORMED,
 	TOA_STAT_OPTIONS_CONFLICTING,
 	TOA_STAT_OPTIONS_NOT_TOA,
+	TOA_STAT_OPTIONS_IGNORED,
+	TOA_STAT_HANDSHAKES_RESTARTED,
 	TOA_STAT_SOCKETS_ATTACHED,
 	TOA_STAT_SOCKETS_RELEASED,
 	TOA_STAT_SOCKETS_WITHOUT_OPTION,
+	TOA_STAT_SOCKETS_OTHER_HANDSHAKE,
 	TOA_STAT_ADDRESSES_REWRITTEN,
 	TOA_STAT_DECLINED_NO_CONNTRACK,
 	TOA_STAT_DECLINED_CONFIRMED,
@@ -52,17 +55,17 @@ void toa_stats_exit(void);
 /* toa_conntrack.c: the recorded client, kept in the conntrack entry */
 int toa_ct_init(void);
 void toa_ct_exit(void);
+struct xt_toa_tginfo;
 void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
-			  unsigned int thoff, unsigned int kinds);
+			  unsigned int thoff, const struct xt_toa_tginfo *info);
 bool toa_ct_selected(const struct sk_buff *skb);
-bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
+bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 		      struct toa_addr *client);
 bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client);
 void toa_ct_insert_begin(struct net *net, struct nf_conn *ct);
 bool toa_ct_claim_ack(struct nf_conn *ct);
 
 /* toa_insert.c: the TOA target's --toa-insert mode, on a relay */
-struct xt_toa_tginfo;
 void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
 		const struct xt_toa_tginfo *info);
 

@@ -12,25 +12,14 @@
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/netfilter/xt_TOA.h>
 #include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 #include "toa.h"
-
-/* Packets of a connection looked at before the socket exists, at most. */
-#define TOA_CT_INSPECT_MAX	8
-
-enum { TOA_CT_EMPTY, TOA_CT_WRITING, TOA_CT_RECORDED };
-
-struct toa_ct {
-	u32 state;		/* TOA_CT_*: the first valid TOA wins */
-	u32 ack_claimed;	/* --toa-insert: toa_ct_claim_ack() answered */
-	u8 inspected;		/* original-direction packets parsed */
-	u8 consumed;		/* the socket was created: stop parsing */
-	struct toa_addr client;	/* valid once state is TOA_CT_RECORDED */
-};
+#include "toa_handshake.h"
 
 static int toa_helper_help(struct sk_buff *skb, unsigned int protoff,
 			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
@@ -63,10 +52,54 @@ static bool toa_helper_is_ours(const struct nf_conntrack_helper *helper)
 }
 
 /*
+ * Conntrack zones that selected connections were seen in: the SYN cookie
+ * path must find their entries without the skb's reference.  A handful at
+ * most in practice; never forgotten while the module is loaded.
+ */
+#define TOA_CT_ZONES_MAX	16
+static struct nf_conntrack_zone toa_ct_zones[TOA_CT_ZONES_MAX];
+static unsigned int toa_ct_nzones;
+static DEFINE_SPINLOCK(toa_ct_zones_lock);
+
+static bool toa_ct_zone_known(const struct nf_conntrack_zone *zone,
+			      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&toa_ct_zones[i], zone, sizeof(*zone)))
+			return true;
+	return false;
+}
+
+static void toa_ct_note_zone(const struct nf_conn *ct)
+{
+	const struct nf_conntrack_zone *zone = nf_ct_zone(ct);
+	unsigned int n;
+
+	if (zone->id == NF_CT_DEFAULT_ZONE_ID ||
+	    toa_ct_zone_known(zone, smp_load_acquire(&toa_ct_nzones)))
+		return;
+	spin_lock_bh(&toa_ct_zones_lock);
+	n = toa_ct_nzones;
+	if (toa_ct_zone_known(zone, n)) {
+		/* noted meanwhile */
+	} else if (n < TOA_CT_ZONES_MAX) {
+		toa_ct_zones[n] = *zone;
+		smp_store_release(&toa_ct_nzones, n + 1);
+	} else {
+		pr_warn_once("xt_TOA: connections of more than %u conntrack zones: SYN cookie connections in zone %u keep the proxy's address\n",
+			     TOA_CT_ZONES_MAX, zone->id);
+	}
+	spin_unlock_bh(&toa_ct_zones_lock);
+}
+
+/*
  * The connection's TOA storage, attached now if @ct is new.  On failure
  * *why says which decline counter applies.
  */
-static struct toa_ct *toa_ct_storage(struct nf_conn *ct, enum toa_stat *why)
+static struct toa_hs *toa_ct_storage(struct nf_conn *ct, unsigned int from,
+				     enum toa_stat *why)
 {
 	struct nf_conn_help *help = nfct_help(ct);
 	const struct nf_conntrack_helper *helper;
@@ -74,7 +107,7 @@ static struct toa_ct *toa_ct_storage(struct nf_conn *ct, enum toa_stat *why)
 	if (help) {
 		helper = rcu_dereference(help->helper);
 		if (toa_helper_is_ours(helper))
-			return (struct toa_ct *)help->data;
+			return (struct toa_hs *)help->data;
 		if (helper || test_bit(IPS_HELPER_BIT, &ct->status)) {
 			*why = TOA_STAT_DECLINED_OTHER_HELPER;
 			return NULL;
@@ -92,30 +125,30 @@ static struct toa_ct *toa_ct_storage(struct nf_conn *ct, enum toa_stat *why)
 			return NULL;
 		}
 	}
-	memset(help->data, 0, sizeof(struct toa_ct));
+	*(struct toa_hs *)help->data = (struct toa_hs){ .from = from };
+	toa_ct_note_zone(ct);
 	rcu_assign_pointer(help->helper,
 			   &toa_helpers[nf_ct_l3num(ct) == NFPROTO_IPV6]);
 	/* Keeps conntrack from re-looking-up (and dropping) the helper. */
 	set_bit(IPS_HELPER_BIT, &ct->status);
-	return (struct toa_ct *)help->data;
+	return (struct toa_hs *)help->data;
 }
 
+/* The TOA of the TCP header @th at @thoff, if one of @kinds is there. */
 static enum toa_parse_result toa_read_options(struct net *net,
 					      const struct sk_buff *skb,
 					      unsigned int thoff,
+					      const struct tcphdr *th,
 					      unsigned int kinds,
 					      struct toa_addr *client)
 {
 	enum toa_parse_result res;
 	unsigned int not_toa = 0;
 	u8 buf[MAX_TCP_OPTION_SPACE];
-	const struct tcphdr *th;
-	struct tcphdr _th;
 	unsigned int optlen;
 	const u8 *opts;
 
-	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-	if (!th || th->doff * 4 < sizeof(*th))
+	if (th->doff * 4 < sizeof(*th))
 		return TOA_PARSE_MALFORMED;
 	optlen = th->doff * 4 - sizeof(*th);
 	if (!optlen)
@@ -129,69 +162,151 @@ static enum toa_parse_result toa_read_options(struct net *net,
 	return res;
 }
 
-static void toa_ct_record(struct net *net, struct toa_ct *tc,
-			  const struct toa_addr *client)
+static bool toa_is_syn(const struct tcphdr *th)
 {
-	if (cmpxchg(&tc->state, TOA_CT_EMPTY, TOA_CT_WRITING) == TOA_CT_EMPTY) {
-		tc->client = *client;
-		smp_store_release(&tc->state, TOA_CT_RECORDED);
-		toa_stat_inc(net, TOA_STAT_OPTIONS_RECORDED);
-		return;
-	}
-	/* A later option must not move the connection to another client. */
-	if (smp_load_acquire(&tc->state) == TOA_CT_RECORDED &&
-	    !toa_addr_equal(&tc->client, client))
-		toa_stat_inc(net, TOA_STAT_OPTIONS_CONFLICTING);
+	return th->syn && !th->ack;
 }
 
-/* The TOA target's work for one packet of a connection it selects. */
+/* Whether a packet of the connection of @hs can still matter (lockless). */
+static bool toa_ct_looking(const struct toa_hs *hs, const struct tcphdr *th)
+{
+	/* A new SYN may begin a new connection on the entry. */
+	return toa_is_syn(th) ||
+	       (!(READ_ONCE(hs->flags) & TOA_HS_TAKEN) &&
+		READ_ONCE(hs->inspected) < TOA_HS_INSPECT_MAX);
+}
+
+/* Place one packet of the client's in the handshake of @hs; count it. */
+static void toa_ct_step(struct net *net, struct nf_conn *ct,
+			struct toa_hs *hs, const struct tcphdr *th,
+			enum toa_parse_result res, const struct toa_addr *client)
+{
+	const struct toa_seg seg = {
+		.seq = ntohl(th->seq), .syn = th->syn, .ack = th->ack,
+		.rst = th->rst,
+	};
+	enum toa_hs_event ev = TOA_HS_EV_NONE;
+	unsigned int where;
+
+	spin_lock_bh(&ct->lock);
+	where = toa_hs_place(hs, &seg);
+	if (res == TOA_PARSE_FOUND)
+		ev = toa_hs_record(hs, where, client);
+	spin_unlock_bh(&ct->lock);
+
+	if (where & TOA_HS_RESTARTED)
+		toa_stat_inc(net, TOA_STAT_HANDSHAKES_RESTARTED);
+	switch (ev) {
+	case TOA_HS_EV_NONE:
+		break;
+	case TOA_HS_EV_RECORDED:
+		toa_stat_inc(net, TOA_STAT_OPTIONS_RECORDED);
+		break;
+	case TOA_HS_EV_CONFLICTING:
+		toa_stat_inc(net, TOA_STAT_OPTIONS_CONFLICTING);
+		break;
+	case TOA_HS_EV_IGNORED:
+		toa_stat_inc(net, TOA_STAT_OPTIONS_IGNORED);
+		break;
+	}
+}
+
+/*
+ * The TOA target's work for one packet of a connection it selects.  A
+ * connection that cannot be given storage is counted once, at its SYN.
+ */
 void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
-			  unsigned int thoff, unsigned int kinds)
+			  unsigned int thoff, const struct xt_toa_tginfo *info)
 {
 	enum toa_stat why = TOA_STAT_DECLINED_NO_CONNTRACK;
 	enum ip_conntrack_info ctinfo;
-	struct toa_ct *tc = NULL;
+	enum toa_parse_result res;
+	const struct tcphdr *th;
 	struct toa_addr client;
+	struct tcphdr _th;
+	struct toa_hs *hs = NULL;
 	struct nf_conn *ct;
 
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th)
+		return;
 	ct = nf_ct_get(skb, &ctinfo);
 	if (ct) {
 		/* Only the proxy's side carries the option. */
 		if (CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL)
 			return;
-		tc = toa_ct_storage(ct, &why);
-		if (tc && (READ_ONCE(tc->consumed) ||
-			   READ_ONCE(tc->inspected) >= TOA_CT_INSPECT_MAX))
-			return;
+		hs = toa_ct_storage(ct, info->from, &why);
 	}
-
-	switch (toa_read_options(net, skb, thoff, kinds, &client)) {
-	case TOA_PARSE_MALFORMED:
-		toa_stat_inc(net, TOA_STAT_OPTIONS_MALFORMED);
-		break;
-	case TOA_PARSE_FOUND:
-		if (tc)
-			toa_ct_record(net, tc, &client);
-		else
+	if (!hs) {
+		if (toa_is_syn(th))
 			toa_stat_inc(net, why);
-		break;
-	case TOA_PARSE_NONE:
-		break;
+		return;
 	}
-	if (tc)
-		WRITE_ONCE(tc->inspected, tc->inspected + 1);
+	if (!toa_ct_looking(hs, th))
+		return;
+	res = toa_read_options(net, skb, thoff, th, info->kinds, &client);
+	if (res == TOA_PARSE_MALFORMED)
+		toa_stat_inc(net, TOA_STAT_OPTIONS_MALFORMED);
+	toa_ct_step(net, ct, hs, th, res, &client);
+}
+
+/* The TOA storage of @ct if the TOA target gave it one; under RCU. */
+static struct toa_hs *toa_ct_data(const struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	if (!help || !toa_helper_is_ours(rcu_dereference(help->helper)))
+		return NULL;
+	return (struct toa_hs *)help->data;
+}
+
+/*
+ * What the socket made from the handshake whose client ISN is @isn gets
+ * from @ct; false if @ct has no TOA storage.  Counts the outcome.  Runs
+ * in a kprobe handler, whose interrupts may be off.
+ */
+static bool toa_ct_take(struct net *net, struct nf_conn *ct, u32 isn,
+			struct toa_addr *client, bool *found)
+{
+	enum toa_hs_take took;
+	unsigned long flags;
+	struct toa_hs *hs;
+
+	rcu_read_lock();
+	hs = toa_ct_data(ct);
+	if (hs) {
+		spin_lock_irqsave(&ct->lock, flags);
+		took = toa_hs_take(hs, isn, client);
+		spin_unlock_irqrestore(&ct->lock, flags);
+	}
+	rcu_read_unlock();
+	if (!hs)
+		return false;
+	*found = took == TOA_HS_TAKE_CLIENT;
+	if (took == TOA_HS_TAKE_NONE)
+		toa_stat_inc(net, TOA_STAT_SOCKETS_WITHOUT_OPTION);
+	else if (took == TOA_HS_TAKE_STALE)
+		toa_stat_inc(net, TOA_STAT_SOCKETS_OTHER_HANDSHAKE);
+	return true;
 }
 
 /*
  * On the SYN cookie path conntrack is already detached from the skb: find
  * the entry by the tuple of the server's answers (its reply tuple, which
- * is what the socket sees after any NAT on this host).
+ * is what the socket sees after any NAT on this host), in the default
+ * zone and in each zone selected connections were seen in.  Zones may
+ * hold the same tuple: only one of them can be this handshake's.
  */
-static struct nf_conn *toa_ct_find(struct net *net, const struct sk_buff *skb)
+static bool toa_ct_find_take(struct net *net, const struct sk_buff *skb,
+			     u32 isn, struct toa_addr *client)
 {
+	const struct nf_conntrack_zone *zone = &nf_ct_zone_dflt;
+	unsigned int i = 0, n = smp_load_acquire(&toa_ct_nzones);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct nf_conntrack_tuple_hash *h;
 	struct nf_conntrack_tuple t = {};
+	bool found = false, taken;
+	struct nf_conn *ct;
 
 	if (ip_hdr(skb)->version == 4) {
 		t.src.l3num = NFPROTO_IPV4;
@@ -207,38 +322,19 @@ static struct nf_conn *toa_ct_find(struct net *net, const struct sk_buff *skb)
 	t.dst.protonum = IPPROTO_TCP;
 	t.dst.dir = IP_CT_DIR_REPLY;
 
-	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &t);
-	return h ? nf_ct_tuplehash_to_ctrack(h) : NULL;
-}
-
-/* The TOA storage of @ct if the TOA target gave it one; under RCU. */
-static struct toa_ct *toa_ct_data(const struct nf_conn *ct)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-
-	if (!help || !toa_helper_is_ours(rcu_dereference(help->helper)))
-		return NULL;
-	return (struct toa_ct *)help->data;
-}
-
-static bool toa_ct_take(struct net *net, struct nf_conn *ct,
-			struct toa_addr *client)
-{
-	struct toa_ct *tc;
-	bool found = false;
-
-	rcu_read_lock();
-	tc = toa_ct_data(ct);
-	if (tc) {
-		WRITE_ONCE(tc->consumed, 1);
-		found = smp_load_acquire(&tc->state) == TOA_CT_RECORDED;
-		if (found)
-			*client = tc->client;
-		else
-			toa_stat_inc(net, TOA_STAT_SOCKETS_WITHOUT_OPTION);
+	for (;;) {
+		h = nf_conntrack_find_get(net, zone, &t);
+		if (h) {
+			ct = nf_ct_tuplehash_to_ctrack(h);
+			taken = toa_ct_take(net, ct, isn, client, &found);
+			nf_ct_put(ct);
+			if (taken && found)
+				return true;
+		}
+		if (i == n)
+			return false;
+		zone = &toa_ct_zones[i++];
 	}
-	rcu_read_unlock();
-	return found;
 }
 
 /*
@@ -262,25 +358,22 @@ bool toa_ct_selected(const struct sk_buff *skb)
 }
 
 /*
- * The client recorded for the connection whose handshake-completing
- * packet is @skb, if a TOA rule selected it and an option was recorded.
+ * The client recorded for the handshake whose client ISN is @isn and
+ * whose completing packet is @skb, if a TOA rule selected the connection
+ * and a believable option was recorded for that very handshake.
  */
-bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
+bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 		      struct toa_addr *client)
 {
 	enum ip_conntrack_info ctinfo;
-	struct nf_conn *ct, *found;
-	bool ok;
+	struct nf_conn *ct;
+	bool found = false;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (ct)
-		return toa_ct_take(net, ct, client);
-	found = toa_ct_find(net, skb);
-	if (!found)
-		return false;
-	ok = toa_ct_take(net, found, client);
-	nf_ct_put(found);
-	return ok;
+	if (!ct)
+		return toa_ct_find_take(net, skb, isn, client);
+	toa_ct_take(net, ct, isn, client, &found);
+	return found;
 }
 
 /*
@@ -291,15 +384,18 @@ bool toa_ct_client_of(struct net *net, const struct sk_buff *skb,
 bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client)
 {
 	enum ip_conntrack_info ctinfo;
-	const struct toa_ct *tc;
 	struct nf_conn *ct;
+	struct toa_hs *hs;
+	bool found;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	tc = ct ? toa_ct_data(ct) : NULL;
-	if (!tc || smp_load_acquire(&tc->state) != TOA_CT_RECORDED)
+	hs = ct ? toa_ct_data(ct) : NULL;
+	if (!hs)
 		return false;
-	*client = tc->client;
-	return true;
+	spin_lock_bh(&ct->lock);
+	found = toa_hs_client(hs, client);
+	spin_unlock_bh(&ct->lock);
+	return found;
 }
 
 /*
@@ -310,7 +406,7 @@ void toa_ct_insert_begin(struct net *net, struct nf_conn *ct)
 {
 	enum toa_stat why;
 
-	if (!toa_ct_storage(ct, &why))
+	if (!toa_ct_storage(ct, XT_TOA_FROM_ANY, &why))
 		toa_stat_inc(net, why);
 }
 
@@ -320,14 +416,23 @@ void toa_ct_insert_begin(struct net *net, struct nf_conn *ct)
  */
 bool toa_ct_claim_ack(struct nf_conn *ct)
 {
-	struct toa_ct *tc = toa_ct_data(ct);
+	struct toa_hs *hs = toa_ct_data(ct);
+	bool claimed = false;
 
-	return tc && !xchg(&tc->ack_claimed, 1);
+	if (!hs)
+		return false;
+	spin_lock_bh(&ct->lock);
+	if (!(hs->flags & TOA_HS_ACK_CLAIMED)) {
+		hs->flags |= TOA_HS_ACK_CLAIMED;
+		claimed = true;
+	}
+	spin_unlock_bh(&ct->lock);
+	return claimed;
 }
 
 int toa_ct_init(void)
 {
-	NF_CT_HELPER_BUILD_BUG_ON(sizeof(struct toa_ct));
+	NF_CT_HELPER_BUILD_BUG_ON(sizeof(struct toa_hs));
 	return nf_conntrack_helpers_register(toa_helpers,
 					     ARRAY_SIZE(toa_helpers));
 }

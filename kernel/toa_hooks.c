@@ -25,6 +25,7 @@
 #include <linux/net.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include "toa.h"
 
 struct toa_syn_recv_call {
@@ -63,7 +64,10 @@ static int toa_syn_recv_return(struct kretprobe_instance *ri,
 	struct sock *child = (struct sock *)regs_return_value(regs);
 	struct toa_addr client;
 
-	if (child && toa_ct_client_of(sock_net(child), call->skb, &client) &&
+	/* tcp_create_openreq_child() set rcv_nxt to the client's ISN + 1. */
+	if (child &&
+	    toa_ct_client_of(sock_net(child), call->skb,
+			     tcp_sk(child)->rcv_nxt - 1, &client) &&
 	    toa_sock_attach(child, &client))
 		toa_getname_listener(call->listener);
 	return 0;

@@ -22,7 +22,7 @@ static unsigned int toa_tg(struct sk_buff *skb,
 	if (info->flags & XT_TOA_INSERT)
 		toa_insert(xt_net(par), skb, par->thoff, info);
 	else
-		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info->kinds);
+		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info);
 	return XT_CONTINUE;
 }
 
@@ -58,8 +58,9 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 	int ret;
 
 	if (!info->kinds || info->kinds & ~XT_TOA_KINDS_ALL ||
-	    info->flags & ~XT_TOA_INSERT || info->reserved ||
-	    (!(info->flags & XT_TOA_INSERT) && info->len)) {
+	    info->flags & ~XT_TOA_INSERT ||
+	    info->from & ~(XT_TOA_FROM_SYN | XT_TOA_FROM_ACK) ||
+	    (info->flags & XT_TOA_INSERT ? info->from : info->len)) {
 		pr_info_ratelimited("TOA: unsupported option kinds or flags (plugin and module versions differ?)\n");
 		return -EINVAL;
 	}
@@ -73,6 +74,8 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 		ret = toa_hooks_get();
 		if (ret)
 			return ret;
+		/* nftables' "ct helper set" skips entries that have one. */
+		pr_info_once("TOA: connections a TOA rule selects carry the conntrack helper \"toa\": a helper assigned to them later (nftables \"ct helper set\") does nothing, one assigned earlier (-j CT --helper) keeps TOA away\n");
 	}
 	ret = nf_ct_netns_get(par->net, par->family);
 	if (ret < 0)

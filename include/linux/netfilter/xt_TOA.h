@@ -29,13 +29,23 @@ enum {
 	XT_TOA_INSERT = 1 << 0,	/* --toa-insert: write the client's TOA, not read it */
 };
 
+/*
+ * xt_toa_tginfo.from: the handshake packets the proxy writes its TOA into
+ * (--toa-from).  The bits are those of the packets that carried a record.
+ */
+enum {
+	XT_TOA_FROM_ANY = 0,		/* SYN, handshake ACK, or both agreeing */
+	XT_TOA_FROM_SYN = 1 << 0,	/* the client's SYN only */
+	XT_TOA_FROM_ACK = 1 << 1,	/* the packet completing the handshake only */
+};
+
 struct xt_toa_tginfo {
 	__u8 kinds;		/* XT_TOA_KIND_* trusted by this rule, never 0; */
 				/* with XT_TOA_INSERT the one kind written */
 	__u8 flags;		/* XT_TOA_INSERT or 0 */
 	__u8 len;		/* XT_TOA_INSERT: option length, 8 (IPv4) or */
 				/* 20 (IPv6); else 0 */
-	__u8 reserved;		/* must be 0 */
+	__u8 from;		/* XT_TOA_FROM_*; 0 with XT_TOA_INSERT */
 };
 
 /* Options of the toa match (xt_toa_mtinfo.flags and .invert). */
