@@ -3,7 +3,7 @@
  * libxt_TOA: iptables/ip6tables userspace plugin for the xt_TOA target.
  *
  *	iptables -t mangle -A PREROUTING -p tcp -s PROXY_RANGE \
- *		-j TOA [--toa-kind KIND[,KIND...]]
+ *		-j TOA [--toa-kind KIND[,KIND...]] [--toa-from syn|ack|any]
  *	iptables -t mangle -A POSTROUTING -p tcp -m conntrack --ctstate DNAT \
  *		-j TOA --toa-insert KIND/LEN
  *
@@ -20,7 +20,20 @@
 enum {
 	O_TOA_KIND = 0,
 	O_TOA_INSERT,
+	O_TOA_FROM,
 };
+
+/* --toa-from: the handshake packets the proxy writes its TOA into. */
+static const struct {
+	const char *name;
+	uint8_t from;
+} toa_froms[] = {
+	{ "any", XT_TOA_FROM_ANY },
+	{ "syn", XT_TOA_FROM_SYN },
+	{ "ack", XT_TOA_FROM_ACK },
+};
+
+#define TOA_N_FROMS (sizeof(toa_froms) / sizeof(toa_froms[0]))
 
 /* Option kind number <-> XT_TOA_KIND_* bit, in ascending kind order. */
 static const struct {
@@ -45,7 +58,13 @@ static const struct xt_option_entry TOA_opts[] = {
 		.name	= "toa-insert",
 		.id	= O_TOA_INSERT,
 		.type	= XTTYPE_STRING,
-		.excl	= 1 << O_TOA_KIND,
+		.excl	= 1 << O_TOA_KIND | 1 << O_TOA_FROM,
+	},
+	{
+		.name	= "toa-from",
+		.id	= O_TOA_FROM,
+		.type	= XTTYPE_STRING,
+		.excl	= 1 << O_TOA_INSERT,
 	},
 	XTOPT_TABLEEND,
 };
@@ -57,6 +76,11 @@ static void TOA_help(void)
 "  --toa-kind KIND[,KIND...]\n"
 "                     TCP option kinds to trust as carrying the real client\n"
 "                     address: any of 200, 253, 254 (default: 200,254).\n"
+"  --toa-from syn|ack|any\n"
+"                     Where the proxy writes it: the client's SYN, the ACK\n"
+"                     completing the handshake, or either (default: any;\n"
+"                     when both carry one and they differ, neither is\n"
+"                     believed). A TOA in any other packet is ignored.\n"
 "Records the real client address that an L4 proxy put in a TCP option (TOA)\n"
 "of the connections this rule selects. Use in the mangle table, PREROUTING\n"
 "chain, with -p tcp. Anyone can put a TOA option in a SYN: the rule must\n"
@@ -76,7 +100,7 @@ static void TOA_init(struct xt_entry_target *t)
 	info->kinds = XT_TOA_KINDS_DEFAULT;
 	info->flags = 0;
 	info->len = 0;
-	info->reserved = 0;
+	info->from = XT_TOA_FROM_ANY;
 }
 
 /* Strict decimal parse of one list element [s, s+len). */
@@ -147,6 +171,31 @@ static void TOA_parse_insert(struct xt_toa_tginfo *info, const char *arg)
 	info->flags = XT_TOA_INSERT;
 }
 
+static void TOA_parse_from(struct xt_toa_tginfo *info, const char *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < TOA_N_FROMS; i++) {
+		if (strcmp(arg, toa_froms[i].name) == 0) {
+			info->from = toa_froms[i].from;
+			return;
+		}
+	}
+	xtables_error(PARAMETER_PROBLEM,
+		      "TOA: --toa-from \"%s\": expected syn, ack or any", arg);
+}
+
+/* The name of @from, or NULL for a value the kernel would refuse. */
+static const char *TOA_from_name(uint8_t from)
+{
+	unsigned int i;
+
+	for (i = 0; i < TOA_N_FROMS; i++)
+		if (toa_froms[i].from == from)
+			return toa_froms[i].name;
+	return NULL;
+}
+
 static void TOA_parse(struct xt_option_call *cb)
 {
 	struct xt_toa_tginfo *info = cb->data;
@@ -177,6 +226,9 @@ static void TOA_parse(struct xt_option_call *cb)
 		break;
 	case O_TOA_INSERT:
 		TOA_parse_insert(info, cb->arg);
+		break;
+	case O_TOA_FROM:
+		TOA_parse_from(info, cb->arg);
 		break;
 	}
 }
@@ -227,6 +279,8 @@ static void TOA_print(const void *ip, const struct xt_entry_target *target,
 		TOA_print_kinds(info->kinds);
 	if (unknown)
 		printf(" unknown-kind-bits 0x%02x", unknown);
+	if (info->from != XT_TOA_FROM_ANY)
+		printf(" from %s", TOA_from_name(info->from) ?: "unknown");
 }
 
 static void TOA_save(const void *ip, const struct xt_entry_target *target)
@@ -244,10 +298,12 @@ static void TOA_save(const void *ip, const struct xt_entry_target *target)
 	 * Only what differs from the default, so that "-j TOA" saves as
 	 * "-j TOA". A (kernel-rejected) empty set is saved as the default.
 	 */
-	if (kinds == 0 || kinds == XT_TOA_KINDS_DEFAULT)
-		return;
-	printf(" --toa-kind ");
-	TOA_print_kinds(kinds);
+	if (kinds != 0 && kinds != XT_TOA_KINDS_DEFAULT) {
+		printf(" --toa-kind ");
+		TOA_print_kinds(kinds);
+	}
+	if (info->from != XT_TOA_FROM_ANY)
+		printf(" --toa-from %s", TOA_from_name(info->from) ?: "?");
 }
 
 /*

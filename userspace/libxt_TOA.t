@@ -12,6 +12,10 @@
 -p tcp -j TOA --toa-kind 254;=;OK
 -p tcp -j TOA --toa-kind 254,253;-p tcp -j TOA --toa-kind 253,254;OK
 -p tcp -j TOA --toa-kind 200,253,254;=;OK
+-p tcp -j TOA --toa-from syn;=;OK
+-p tcp -j TOA --toa-kind 254 --toa-from ack;=;OK
+-p tcp -j TOA --toa-from any;-p tcp -j TOA;OK
+-p tcp -j TOA --toa-from fin;;FAIL
 -p tcp -j TOA --toa-kind 201;;FAIL
 -p tcp -j TOA --toa-kind 0x200;;FAIL
 -p tcp -j TOA --toa-kind;;FAIL

@@ -83,6 +83,17 @@ for f in 4 6; do
 	bad $f "cannot be used together" --toa-kind 254 --toa-insert 254/20
 	bad $f "can only be used once" --toa-insert 254/8 --toa-insert 254/8
 	bad $f "cannot be inverted" ! --toa-insert 254/8
+
+	ok $f " TOA kinds 200,254" "" --toa-from any
+	ok $f " TOA kinds 200,254 from syn" " --toa-from syn" --toa-from syn
+	ok $f " TOA kinds 200,254 from ack" " --toa-from ack" --toa-from ack
+	ok $f " TOA kinds 254 from ack" " --toa-kind 254 --toa-from ack" --toa-from ack --toa-kind 254
+	bad $f "expected syn, ack or any" --toa-from data
+	bad $f "expected syn, ack or any" --toa-from SYN
+	bad $f "expected syn, ack or any" --toa-from ""
+	bad $f "can only be used once" --toa-from syn --toa-from ack
+	bad $f "cannot be used together" --toa-insert 254/8 --toa-from ack
+	bad $f "cannot be inverted" ! --toa-from syn
 done
 
 # Which length suits which family is the kernel's check (libipt_TOA.t,
@@ -95,7 +106,7 @@ done
 # where a name that iptables has too would be taken for its own ("--insert"
 # is -I). iptables-translate parses as iptables does and sends nothing to
 # the kernel; it reports these rules untranslatable.
-rules="-t mangle -A PREROUTING -p tcp -j TOA --toa-kind 254
+rules="-t mangle -A PREROUTING -p tcp -j TOA --toa-kind 254 --toa-from ack
 -t mangle -A POSTROUTING -p tcp -j TOA --toa-insert 254/8
 -A INPUT -p tcp -m toa --toa-src 192.0.2.0/24 --toa-sport 80
 -A INPUT -p tcp -m toa ! --toa-present"

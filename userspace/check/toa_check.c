@@ -107,8 +107,8 @@ int main(int argc, char **argv)
 	xtables_option_tfcall(t);
 
 	info = (const void *)t->t->data;
-	printf("tginfo: kinds=0x%02x flags=0x%02x len=%u reserved=0x%02x\n",
-	       info->kinds, info->flags, info->len, info->reserved);
+	printf("tginfo: kinds=0x%02x flags=0x%02x len=%u from=0x%02x\n",
+	       info->kinds, info->flags, info->len, info->from);
 	fputs("print:", stdout);
 	t->print(NULL, t->t, 0);
 	putchar('\n');
