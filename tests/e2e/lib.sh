@@ -336,6 +336,12 @@ counter() {
 			"$WORK/mark-$ns" -
 }
 
+# tcp_ext NS NAME: NS's TcpExt counter NAME (nstat's names).
+tcp_ext() {
+	awk -v n="$2" '$1 == "TcpExt:" { if (!h) { split($0, k); h = 1 } else for (i = 2; i <= NF; i++) if (k[i] == n) print $i }' \
+		"/proc/$(<"$WORK/holder-$1")/net/netstat"
+}
+
 dump_counters() {
 	ns_counters server | sed 's/^/#   /'
 }

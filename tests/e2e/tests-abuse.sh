@@ -4,12 +4,6 @@
 # unloaded while traffic flows. Each t_* function is one test, run in a subshell
 # by run-in-guest.sh, which also fails it on any kernel complaint.
 
-# tcp_ext NS NAME: NS's TcpExt counter NAME (nstat's names).
-tcp_ext() {
-	awk -v n="$2" '$1 == "TcpExt:" { if (!h) { split($0, k); h = 1 } else for (i = 2; i <= NF; i++) if (k[i] == n) print $i }' \
-		"/proc/$(<"$WORK/holder-$1")/net/netstat"
-}
-
 # A SYN flood through the proxy, each SYN with a TOA of a random client
 # (recorded, as the rule trusts the proxy): the server's SYN queue fills
 # and it answers with cookies, real clients' connections included; each

@@ -122,17 +122,6 @@ t_malformed_options_ignored() {
 	expect_eq sockets_without_option "$(counter sockets_without_option)" "$n"
 }
 
-# The ACK claims another client than the SYN: the first one stays.
-t_second_toa_conflict_ignored() {
-	local got
-	server_rule || return 1
-	proxy_sends --syn 200 --ack 'raw:c8081a0ac0000242' || return 1
-	got=$(ask_peer --sport 40008 "$VIP" "$PEER_RULED") || return 1
-	expect_eq "first TOA wins" "$got" \
-		"accept=$CLIENT:40008 peer=$CLIENT:40008 local=$SERVER:$PEER_RULED" || return 1
-	expect_eq options_conflicting "$(counter options_conflicting)" 1
-}
-
 t_syncookies() {
 	local spec sent
 	server_rule || return 1
@@ -301,10 +290,14 @@ t_unload_with_blocked_accept() {
 }
 
 # Connections the module cannot store a client for keep the proxy's
-# address, and the reason is counted.
+# address, and the reason is counted: once per connection, at its SYN,
+# although the SYN and the ACK both carry a TOA. The first TOA rule says,
+# once, that a helper assigned later does nothing on what it selects.
 t_declined_notrack_and_other_helper() {
 	local got
-	server_rule && proxy_sends --syn 200 || return 1
+	unload_module && modprobe xt_TOA || return 1
+	mark_counters
+	server_rule && proxy_sends --syn 200 --ack 200 || return 1
 	in_ns server iptables-nft -t raw -A PREROUTING -p tcp --dport "$PEER_RULED" -j CT --notrack || return 1
 	got=$(ask_peer --sport "$(sport)" "$VIP" "$PEER_RULED") || return 1
 	expect_match "NOTRACK" "$got" "^accept=$PROXY:" || return 1
@@ -315,7 +308,9 @@ t_declined_notrack_and_other_helper() {
 	in_ns server iptables-nft -t raw -F
 	expect_match "ftp helper" "$got" "^accept=$PROXY:" || return 1
 	expect_eq declined_other_helper "$(counter declined_other_helper)" 1 || return 1
-	expect_eq sockets_attached "$(counter sockets_attached)" 0
+	expect_eq sockets_attached "$(counter sockets_attached)" 0 || return 1
+	dmesg | grep -q 'TOA: connections a TOA rule selects carry the conntrack helper "toa"' ||
+		fail "no word on other conntrack helpers when the rule was added"
 }
 
 # IPv6 end to end: the DPVS-style 254/20 option over IPv6 transport.
