@@ -78,7 +78,7 @@ enum {
 	XT_TOA_STAT_INSERT_GSO,
 	XT_TOA_STAT_INSERT_MTU,
 	XT_TOA_STAT_PAD,
-	/* since 0.2: TOAs tied to their handshake */
+	/* appended: TOAs tied to their handshake */
 	XT_TOA_STAT_OPTIONS_IGNORED,
 	XT_TOA_STAT_HANDSHAKES_RESTARTED,
 	XT_TOA_STAT_SOCKETS_OTHER_HANDSHAKE,
