@@ -185,13 +185,12 @@ static void toa_ct_step(struct net *net, struct nf_conn *ct,
 		.seq = ntohl(th->seq), .syn = th->syn, .ack = th->ack,
 		.rst = th->rst,
 	};
-	enum toa_hs_event ev = TOA_HS_EV_NONE;
+	enum toa_hs_event ev;
 	unsigned int where;
 
 	spin_lock_bh(&ct->lock);
 	where = toa_hs_place(hs, &seg);
-	if (res == TOA_PARSE_FOUND)
-		ev = toa_hs_record(hs, where, client);
+	ev = toa_hs_record(hs, where, res, client);
 	spin_unlock_bh(&ct->lock);
 
 	if (where & TOA_HS_RESTARTED)

@@ -63,13 +63,26 @@ unsigned int toa_hs_place(struct toa_hs *hs, const struct toa_seg *seg)
 	return seg->seq == hs->isn + 1 ? TOA_HS_ACK : 0;
 }
 
-/* A TOA for @client was found in a packet that toa_hs_place() put at @where. */
+/*
+ * The options of a packet that toa_hs_place() put at @where parsed as
+ * @res, with @client if one was found.  A broken option list where the
+ * proxy writes spoils the handshake: it may hide a TOA the proxy wrote
+ * next to the client's (two TOAs in one packet are broken).
+ */
 enum toa_hs_event toa_hs_record(struct toa_hs *hs, unsigned int where,
+				enum toa_parse_result res,
 				const struct toa_addr *client)
 {
 	where &= TOA_HS_SYN | TOA_HS_ACK;
+	if (res == TOA_PARSE_NONE)
+		return TOA_HS_EV_NONE;
 	if (!where || (hs->from && !(hs->from & where)))
-		return TOA_HS_EV_IGNORED;
+		return res == TOA_PARSE_FOUND ? TOA_HS_EV_IGNORED :
+						TOA_HS_EV_NONE;
+	if (res == TOA_PARSE_MALFORMED) {
+		hs->flags |= TOA_HS_CONFLICT;
+		return TOA_HS_EV_NONE;
+	}
 	if (hs->flags & TOA_HS_CONFLICT)
 		return TOA_HS_EV_CONFLICTING;
 	if (!hs->seen) {

@@ -20,7 +20,8 @@
 
 /* toa_hs.flags */
 #define TOA_HS_ISN_KNOWN	0x01	/* isn holds the client's ISN */
-#define TOA_HS_CONFLICT		0x02	/* SYN and ACK disagree: believe neither */
+#define TOA_HS_CONFLICT		0x02	/* SYN and ACK disagree, or one is */
+					/* broken: believe neither */
 #define TOA_HS_TAKEN		0x04	/* a socket was made: look no more */
 #define TOA_HS_ACK_CLAIMED	0x08	/* --toa-insert wrote the ACK */
 
@@ -45,7 +46,7 @@ struct toa_seg {
 
 /* toa_hs_record() outcomes */
 enum toa_hs_event {
-	TOA_HS_EV_NONE,		/* the same client again */
+	TOA_HS_EV_NONE,		/* no TOA, a broken one, the same client again */
 	TOA_HS_EV_RECORDED,	/* the first TOA of this handshake */
 	TOA_HS_EV_CONFLICTING,	/* another client than recorded: neither */
 	TOA_HS_EV_IGNORED,	/* not where the rule takes it from */
@@ -60,6 +61,7 @@ enum toa_hs_take {
 
 unsigned int toa_hs_place(struct toa_hs *hs, const struct toa_seg *seg);
 enum toa_hs_event toa_hs_record(struct toa_hs *hs, unsigned int where,
+				enum toa_parse_result res,
 				const struct toa_addr *client);
 enum toa_hs_take toa_hs_take(struct toa_hs *hs, __u32 isn,
 			     struct toa_addr *client);

@@ -16,10 +16,11 @@ static int passed, failed;
 #define SA	(S | A)
 #define R	(4 | A)	/* RST, ACK */
 
-/* Clients a packet can carry: 0 none, 1 the real one, 2 a forged one. */
+/* What a packet carries: no TOA, the real client, a forged one, a broken list. */
 #define NONE	0
 #define REAL	1
 #define FORGED	2
+#define BROKEN	3
 
 #define RESTART	TOA_HS_RESTARTED
 
@@ -27,7 +28,7 @@ struct step {
 	unsigned char flags, toa;
 	unsigned int seq;
 	unsigned int want_where;	/* toa_hs_place() */
-	enum toa_hs_event want_ev;	/* toa_hs_record(), if toa */
+	enum toa_hs_event want_ev;	/* toa_hs_record() */
 };
 
 struct tcase {
@@ -131,11 +132,33 @@ static const struct tcase cases[] = {
 	{ "socket of a handshake the rule did not see", ANY, {
 		{ S, FORGED, 1000, TOA_HS_SYN, EV(RECORDED) },
 		END }, 4000, TAKE(STALE) },
+	{ "the client's toa in both behind an ack-only proxy", ANY, {
+		{ S, FORGED, 1000, TOA_HS_SYN, EV(RECORDED) },
+		{ A, BROKEN, 1001, TOA_HS_ACK },	/* its TOA and the proxy's */
+		END }, 1000, TAKE(NONE) },
+	{ "--toa-from ack, a broken ack", ACK_, {
+		{ S, FORGED, 1000, TOA_HS_SYN, EV(IGNORED) },
+		{ A, BROKEN, 1001, TOA_HS_ACK },
+		END }, 1000, TAKE(NONE) },
+	{ "--toa-from ack, a broken syn is not read", ACK_, {
+		{ S, BROKEN, 1000, TOA_HS_SYN },
+		{ A, REAL, 1001, TOA_HS_ACK, EV(RECORDED) },
+		END }, 1000, TAKE(CLIENT), REAL },
+	{ "a broken packet past the handshake changes nothing", ANY, {
+		{ S, REAL, 1000, TOA_HS_SYN, EV(RECORDED) },
+		{ A, BROKEN, 1500, 0 },
+		{ A, NONE, 1001, TOA_HS_ACK },
+		END }, 1000, TAKE(CLIENT), REAL },
 	{ "socket without any record", ANY, {
 		END }, 4000, TAKE(NONE) },
 };
 
-static const struct toa_addr clients[] = {
+static const enum toa_parse_result parsed[] = {
+	[NONE] = TOA_PARSE_NONE, [REAL] = TOA_PARSE_FOUND,
+	[FORGED] = TOA_PARSE_FOUND, [BROKEN] = TOA_PARSE_MALFORMED,
+};
+
+static const struct toa_addr clients[BROKEN + 1] = {
 	[REAL]   = { .kind = 200, .port = 0x1f90, .addr.v4 = 0x07643398 },
 	[FORGED] = { .kind = 200, .port = 0x0a1a, .addr.v4 = 0x06060606 },
 };
@@ -157,9 +180,7 @@ static int run_steps(struct toa_hs *hs, const struct tcase *c)
 			printf("#   step %u: place %#x, want %#x\n", i, where, st->want_where);
 			return 0;
 		}
-		if (!st->toa)
-			continue;
-		ev = toa_hs_record(hs, where, &clients[st->toa]);
+		ev = toa_hs_record(hs, where, parsed[st->toa], &clients[st->toa]);
 		if (ev != st->want_ev) {
 			printf("#   step %u: event %d, want %d\n", i, ev, st->want_ev);
 			return 0;
@@ -199,7 +220,7 @@ static void check_after_take(void)
 	int ok;
 
 	toa_hs_place(&hs, &syn);
-	toa_hs_record(&hs, TOA_HS_SYN, &clients[REAL]);
+	toa_hs_record(&hs, TOA_HS_SYN, TOA_PARSE_FOUND, &clients[REAL]);
 	ok = toa_hs_take(&hs, 1000, &got) == TOA_HS_TAKE_CLIENT &&
 	     toa_hs_place(&hs, &ack) == 0 &&		/* data, retransmits */
 	     toa_hs_place(&hs, &syn) == 0 &&		/* a late copy of the SYN */
