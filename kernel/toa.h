@@ -35,7 +35,7 @@ enum toa_stat {
 	TOA_STAT_INSERTED_SYN,
 	TOA_STAT_INSERTED_ACK,
 	TOA_STAT_INSERT_FULL,
-	TOA_STAT_INSERT_PRESENT,
+	TOA_STAT_INSERT_STRIPPED,
 	TOA_STAT_INSERT_MALFORMED,
 	TOA_STAT_INSERT_GSO,
 	TOA_STAT_INSERT_MTU,
@@ -63,8 +63,8 @@ bool toa_ct_claim_ack(struct nf_conn *ct);
 
 /* toa_insert.c: the TOA target's --toa-insert mode, on a relay */
 struct xt_toa_tginfo;
-void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
-		const struct xt_toa_tginfo *info);
+unsigned int toa_insert(struct net *net, struct sk_buff *skb,
+			unsigned int thoff, const struct xt_toa_tginfo *info);
 
 /* toa_sock.c: the client hung on the accepted socket */
 int toa_sock_init(void);
