@@ -38,7 +38,7 @@ enum toa_stat {
 	TOA_STAT_INSERTED_SYN,
 	TOA_STAT_INSERTED_ACK,
 	TOA_STAT_INSERT_FULL,
-	TOA_STAT_INSERT_PRESENT,
+	TOA_STAT_INSERT_STRIPPED,
 	TOA_STAT_INSERT_MALFORMED,
 	TOA_STAT_INSERT_GSO,
 	TOA_STAT_INSERT_MTU,
@@ -66,8 +66,8 @@ void toa_ct_insert_begin(struct net *net, struct nf_conn *ct);
 bool toa_ct_claim_ack(struct nf_conn *ct);
 
 /* toa_insert.c: the TOA target's --toa-insert mode, on a relay */
-void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
-		const struct xt_toa_tginfo *info);
+unsigned int toa_insert(struct net *net, struct sk_buff *skb,
+			unsigned int thoff, const struct xt_toa_tginfo *info);
 
 /* toa_sock.c: the client hung on the accepted socket */
 int toa_sock_init(void);

@@ -12,6 +12,10 @@
  * reading either sees it.  The option is put first in the option list:
  * the other options and the payload move up by a multiple of 4 bytes,
  * keeping their alignment; sequence numbers and payload are unchanged.
+ *
+ * A TOA the relay did not write is overwritten with NOPs in every packet
+ * the rule sees from the client: the backend trusts the relay, and must
+ * never take a client's claim for the relay's.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -60,17 +64,11 @@ static bool toa_insert_fits(const struct tcphdr *th, unsigned int len,
 		*why = TOA_STAT_INSERT_FULL;
 		return false;
 	}
-	switch (toa_parse_options((const u8 *)(th + 1), optlen,
-				  XT_TOA_KINDS_ALL, &present, &not_toa)) {
-	case TOA_PARSE_FOUND:
-		/* A second TOA would make receivers discard both. */
-		*why = TOA_STAT_INSERT_PRESENT;
-		return false;
-	case TOA_PARSE_MALFORMED:
+	/* No TOA is left (toa_strip() ran): only a broken list remains. */
+	if (toa_parse_options((const u8 *)(th + 1), optlen, XT_TOA_KINDS_ALL,
+			      &present, &not_toa) != TOA_PARSE_NONE) {
 		*why = TOA_STAT_INSERT_MALFORMED;
 		return false;
-	case TOA_PARSE_NONE:
-		break;
 	}
 	return true;
 }
@@ -157,6 +155,63 @@ static enum toa_stat toa_insert_into(struct sk_buff *skb, unsigned int thoff,
 }
 
 /*
+ * NOPs over the @len bytes at @off in @th, one byte at a time into the
+ * checksum, as xt_TCPOPTSTRIP does: for CHECKSUM_PARTIAL the device sums
+ * the header, otherwise th->check follows (and skb->csum of
+ * CHECKSUM_COMPLETE stays right: the bytes and th->check cancel out).
+ */
+static void toa_strip_write(struct sk_buff *skb, struct tcphdr *th,
+			    unsigned int off, unsigned int len)
+{
+	u8 *p = (u8 *)th;
+	u16 o, n;
+
+	for (; len; len--, off++) {
+		o = p[off];
+		n = TCPOPT_NOP;
+		if (!(off & 1)) {
+			o <<= 8;
+			n <<= 8;
+		}
+		inet_proto_csum_replace2(&th->check, skb, htons(o), htons(n),
+					 false);
+		p[off] = TCPOPT_NOP;
+	}
+}
+
+/*
+ * Overwrite every TOA-shaped option of @skb, trusted kind or not, that the
+ * receiver could walk to (toa_find_options).  A broken list keeps what
+ * follows the break: no receiver reads options past it, and the xt_TOA
+ * receiver discards the whole list.  Returns false if it could not.
+ */
+static bool toa_strip(struct net *net, struct sk_buff *skb,
+		      unsigned int thoff, unsigned int hdrlen)
+{
+	u8 buf[MAX_TCP_OPTION_SPACE], offs[TOA_FIND_MAX];
+	const u8 *opts;
+	struct tcphdr *th;
+	unsigned int n, i, optlen = hdrlen - sizeof(*th);
+
+	opts = skb_header_pointer(skb, thoff + sizeof(*th), optlen, buf);
+	if (!opts)
+		return true;
+	n = toa_find_options(opts, optlen, offs);
+	if (!n)
+		return true;
+	if (skb_ensure_writable(skb, thoff + hdrlen)) {
+		toa_stat_inc(net, TOA_STAT_DECLINED_NO_MEMORY);
+		return false;
+	}
+	th = (struct tcphdr *)(skb_network_header(skb) + thoff);
+	for (i = 0; i < n; i++)
+		toa_strip_write(skb, th, sizeof(*th) + offs[i],
+				((u8 *)(th + 1))[offs[i] + 1]);
+	toa_stat_inc(net, TOA_STAT_INSERT_STRIPPED);
+	return true;
+}
+
+/*
  * Whether the packet is the SYN or the handshake ACK (the client's first
  * ACK after the server's SYN-ACK); *done is the counter for success.
  */
@@ -174,9 +229,12 @@ static bool toa_insert_point(struct net *net, struct nf_conn *ct,
 	       toa_ct_claim_ack(ct);
 }
 
-/* The --toa-insert target's work for one packet (not a fragment). */
-void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
-		const struct xt_toa_tginfo *info)
+/*
+ * The --toa-insert target's work for one packet (not a fragment); NF_DROP
+ * only when a client's TOA could not be removed.
+ */
+unsigned int toa_insert(struct net *net, struct sk_buff *skb,
+			unsigned int thoff, const struct xt_toa_tginfo *info)
 {
 	u8 opt[TOA_OPT_V6_LEN];
 	enum ip_conntrack_info ctinfo;
@@ -186,18 +244,25 @@ void toa_insert(struct net *net, struct sk_buff *skb, unsigned int thoff,
 	struct nf_conn *ct;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct) {
-		toa_stat_inc(net, TOA_STAT_DECLINED_NO_CONNTRACK);
-		return;
-	}
 	/* The client's packets only: the server's answers carry nothing. */
-	if (CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL)
-		return;
+	if (ct && CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL)
+		return XT_CONTINUE;
 	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 	if (!th)
-		return;
+		return XT_CONTINUE;
+	/* Only a header with options can carry one; then it may have moved. */
+	if (th->doff > sizeof(*th) / 4) {
+		if (!toa_strip(net, skb, thoff, th->doff * 4))
+			return NF_DROP;
+		th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	}
+	if (!ct) {
+		toa_stat_inc(net, TOA_STAT_DECLINED_NO_CONNTRACK);
+		return XT_CONTINUE;
+	}
 	if (!toa_insert_point(net, ct, th, &done))
-		return;
+		return XT_CONTINUE;
 	toa_insert_build(ct, info, opt);
 	toa_stat_inc(net, toa_insert_into(skb, thoff, opt, info->len, done));
+	return XT_CONTINUE;
 }

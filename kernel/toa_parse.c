@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Walk the options of one TCP header and extract the TOA a rule trusts.
+ * Walk the options of one TCP header: extract the TOA a rule trusts, or
+ * find every TOA-shaped option for a relay to overwrite.
  *
  * Wire formats (all fields in network order after kind and length):
  *   200/8            port, IPv4
@@ -39,6 +40,14 @@ static unsigned int toa_kind_bit(__u8 kind)
 	return 0;
 }
 
+/* 200/8, 253/8, 254/8, 253/20, 254/20: what receivers take for a TOA. */
+static int toa_shaped(const __u8 *opt)
+{
+	return toa_kind_bit(opt[0]) &&
+	       (opt[1] == TOA_OPT_V4_LEN ||
+		(opt[1] == TOA_OPT_V6_LEN && opt[0] != 200));
+}
+
 /*
  * Decode one option of a trusted kind, whose opt[1] bytes are all in the
  * buffer (the caller checked); returns NONE, FOUND or MALFORMED.  The
@@ -47,20 +56,48 @@ static unsigned int toa_kind_bit(__u8 kind)
  */
 static enum toa_parse_result toa_decode(const __u8 *opt, struct toa_addr *out)
 {
-	__u8 kind = opt[0], len = opt[1];
+	__u8 kind = opt[0];
 
-	if (len != TOA_OPT_V4_LEN && (len != TOA_OPT_V6_LEN || kind == 200))
+	if (!toa_shaped(opt))
 		return kind == 200 ? TOA_PARSE_MALFORMED : TOA_PARSE_NONE;
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
 	memcpy(&out->port, opt + 2, sizeof(out->port));
-	if (len == TOA_OPT_V4_LEN) {
+	if (opt[1] == TOA_OPT_V4_LEN) {
 		memcpy(&out->addr.v4, opt + 4, sizeof(out->addr.v4));
 	} else {
 		out->v6 = 1;
 		memcpy(out->addr.v6, opt + 4, sizeof(out->addr.v6));
 	}
 	return TOA_PARSE_FOUND;
+}
+
+enum toa_walk {
+	TOA_WALK_OPTION,	/* opts[*i] starts an option of opts[*i + 1] bytes */
+	TOA_WALK_END,
+	TOA_WALK_MALFORMED,
+};
+
+/* The one loop over untrusted option bytes: skip NOPs to the next option. */
+static enum toa_walk toa_walk_next(const __u8 *opts, unsigned int len,
+				   unsigned int *i)
+{
+	unsigned int j;
+
+	while (*i < len && opts[*i] == TCPOPT_NOP)
+		(*i)++;
+	if (*i == len)
+		return TOA_WALK_END;
+	if (opts[*i] == TCPOPT_EOL) {
+		/* Only zero padding may follow the end of the list. */
+		for (j = *i + 1; j < len; j++)
+			if (opts[j])
+				return TOA_WALK_MALFORMED;
+		return TOA_WALK_END;
+	}
+	if (len - *i < 2 || opts[*i + 1] < 2 || opts[*i + 1] > len - *i)
+		return TOA_WALK_MALFORMED;
+	return TOA_WALK_OPTION;
 }
 
 enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
@@ -70,29 +107,11 @@ enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 {
 	enum toa_parse_result res = TOA_PARSE_NONE;
 	struct toa_addr cur;
+	enum toa_walk walk;
 	unsigned int i = 0;
 
-	while (i < len) {
-		__u8 kind = opts[i], olen;
-
-		if (kind == TCPOPT_EOL) {
-			/* Only zero padding may follow the end of the list. */
-			for (i++; i < len; i++)
-				if (opts[i])
-					return TOA_PARSE_MALFORMED;
-			break;
-		}
-		if (kind == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (len - i < 2)
-			return TOA_PARSE_MALFORMED;
-		olen = opts[i + 1];
-		if (olen < 2 || olen > len - i)
-			return TOA_PARSE_MALFORMED;
-
-		if (kinds & toa_kind_bit(kind)) {
+	while ((walk = toa_walk_next(opts, len, &i)) == TOA_WALK_OPTION) {
+		if (kinds & toa_kind_bit(opts[i])) {
 			switch (toa_decode(opts + i, &cur)) {
 			case TOA_PARSE_MALFORMED:
 				return TOA_PARSE_MALFORMED;
@@ -109,9 +128,28 @@ enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 				break;
 			}
 		}
-		i += olen;
+		i += opts[i + 1];
 	}
-	return res;
+	return walk == TOA_WALK_MALFORMED ? TOA_PARSE_MALFORMED : res;
+}
+
+/*
+ * Up to a broken option the list is walked as every receiver walks it;
+ * past that point no receiver reads an option (Linux stops, toa_parse
+ * drops the whole list), so what lies there needs no stripping.
+ */
+unsigned int toa_find_options(const __u8 *opts, unsigned int len,
+			      __u8 offs[TOA_FIND_MAX])
+{
+	unsigned int i = 0, n = 0;
+
+	while (n < TOA_FIND_MAX &&
+	       toa_walk_next(opts, len, &i) == TOA_WALK_OPTION) {
+		if (toa_shaped(opts + i))
+			offs[n++] = i;
+		i += opts[i + 1];
+	}
+	return n;
 }
 
 /* Same client (the kind it arrived in does not matter). */

@@ -38,6 +38,17 @@ enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 					struct toa_addr *out,
 					unsigned int *not_toa);
 
+/* TOA-shaped options 40 bytes of options can hold (5 of 8 bytes). */
+#define TOA_FIND_MAX	5
+
+/*
+ * The offsets in opts[0..len) (len <= 40) of the options of kinds 200, 253
+ * and 254 that have a TOA's length, trusted or not, up to the first broken
+ * option; returns how many.  A relay overwrites them.
+ */
+unsigned int toa_find_options(const __u8 *opts, unsigned int len,
+			      __u8 offs[TOA_FIND_MAX]);
+
 int toa_addr_equal(const struct toa_addr *a, const struct toa_addr *b);
 
 #endif /* _TOA_PARSE_H */

@@ -49,7 +49,7 @@ static const struct {
 	TOA_STAT(INSERTED_SYN,			"inserted_syn"),
 	TOA_STAT(INSERTED_ACK,			"inserted_ack"),
 	TOA_STAT(INSERT_FULL,			"insert_skipped_full"),
-	TOA_STAT(INSERT_PRESENT,		"insert_skipped_present"),
+	TOA_STAT(INSERT_STRIPPED,		"insert_stripped"),
 	TOA_STAT(INSERT_MALFORMED,		"insert_skipped_malformed"),
 	TOA_STAT(INSERT_GSO,			"insert_skipped_gso"),
 	TOA_STAT(INSERT_MTU,			"insert_skipped_mtu"),

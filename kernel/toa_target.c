@@ -20,9 +20,8 @@ static unsigned int toa_tg(struct sk_buff *skb,
 	if (par->fragoff)
 		return XT_CONTINUE;
 	if (info->flags & XT_TOA_INSERT)
-		toa_insert(xt_net(par), skb, par->thoff, info);
-	else
-		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info);
+		return toa_insert(xt_net(par), skb, par->thoff, info);
+	toa_ct_handle_packet(xt_net(par), skb, par->thoff, info);
 	return XT_CONTINUE;
 }
 

@@ -53,8 +53,8 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 #     the host's ASan/UBSan unit tests and fuzzer;
 #   - the match's firewall recipes (the same match function as
 #     t_match_sport_and_families), netlink's permission checks (done by
-#     the generic netlink core), and the relay's two skip cases (the
-#     insertion's option walk runs in the two format tests too);
+#     the generic netlink core), and the relay's no-room case (its
+#     stripping runs in t_insert_client_toa_stripped, kept);
 # and it does not decode the relay's captures (XT_DECODE=0: the bytes do
 # not depend on debugging options; starting scapy takes minutes there).
 # Also left out: t_kind200_ack_only (t_match_before_recording_ack_only
@@ -71,7 +71,7 @@ DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_r
 	t_module_autoloads_with_rule t_kind254_syn t_kind253_both_families t_kind_not_trusted_by_rule
 	t_forged_outside_range_ignored t_ipv6_bad_lengths_ignored t_match_firewall_by_real_client
 	t_match_not_present_catches_direct t_netlink_permissions_and_not_loaded
-	t_insert_options_full t_insert_already_present t_kind200_ack_only
+	t_insert_options_full t_kind200_ack_only
 	t_probes_with_first_reading_rule)
 debug_suite() {
 	passed=0 failed=0

@@ -5,12 +5,22 @@
 # decoded by tests/e2e/toa-decode.py (scapy), not by the module's parser.
 # Each t_* function is one test, run in a subshell by run-in-guest.sh.
 
-# client_sends IPT [toa-sender options]: the client's own SYNs go through
-# toa-sender (crafted options), in the client namespace.
+# client_sends IPT [--handshake] [toa-sender options]: the client's own
+# SYNs go through toa-sender (crafted options), in the client namespace;
+# with --handshake its handshake ACKs too (toa-sender's --ack), and the
+# next packets pass through it unchanged (mark 0x1, as on the proxy) so
+# that none overtakes the ACK.
 client_sends() {
-	local ipt=$1
+	local ipt=$1 queue=(-p tcp --syn)
 	shift
-	in_ns client "$ipt" -t mangle -A OUTPUT -p tcp --syn --dport "$NGINX_RULED" \
+	if [[ ${1:-} == --handshake ]]; then
+		shift
+		queue=(-p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets)
+		in_ns client "$ipt" -t mangle -A OUTPUT -p tcp --dport "$NGINX_RULED" \
+			-m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets \
+			-j MARK --set-xmark 0x1/0x1 || return 1
+	fi
+	in_ns client "$ipt" -t mangle -A OUTPUT "${queue[@]}" --dport "$NGINX_RULED" \
 		-j NFQUEUE --queue-num 0 || return 1
 	rm -f "$WORK/client-sender.counts"
 	in_ns client "$TOOLS/toa-sender" --queue 0 --count-file "$WORK/client-sender.counts" "$@" \
@@ -140,43 +150,54 @@ t_insert_ipv6_formats() {
 		relay_formats ip6tables-nft POSTROUTING "$VIP6" "$CLIENT6" 254/20 253/20
 }
 
-# A SYN whose options leave no room (the client's 20 bytes, 16 NOPs more)
-# passes unchanged and is counted; the handshake ACK still carries the
-# client, so nginx logs it.
+# FORGED: the address a client claims for itself in its own TOAs.
+FORGED=192.0.2.66
+
+# A SYN whose options leave no room once the client's own TOA (claiming
+# FORGED) is stripped (its 20 bytes, the TOA, 8 NOPs) reaches the server
+# with NOPs where the TOA was and none of the relay's; the handshake ACK
+# still carries the client, so nginx logs it.
 t_insert_options_full() {
 	local p got
 	server_rule && relay_insert iptables-nft POSTROUTING 254/8 || return 1
-	client_sends iptables-nft --syn raw:01010101010101010101010101010101 || return 1
+	client_sends iptables-nft --addr "$FORGED" --port 6666 \
+		--syn 'raw:c808{port}{addr4}0101010101010101' || return 1
 	capture_start || return 1
 	p=$(sport)
 	got=$(curl_nginx "$p" "$VIP" "$NGINX_RULED") || return 1
 	capture_stop "$p" || return 1
 	expect_eq "nginx" "$got" "$CLIENT:$p $NGINX_RULED" || return 1
 	# The client's SYN is re-injected by NFQUEUE fully checksummed.
-	expect_packet "$p" 0 "S toa=- ip=ok tcplen=ok csum=full seq=same payload=same opts=same" &&
+	expect_packet "$p" 0 "S toa=- ip=ok tcplen=ok csum=full seq=same payload=same opts=stripped" &&
 		expect_packet "$p" 1 \
 			"A toa=254/8:$CLIENT:$p ip=ok tcplen=ok csum=partial seq=same payload=same opts=toa+same" ||
 		return 1
 	expect_eq insert_skipped_full "$(counter insert_skipped_full proxy)" 1 || return 1
+	expect_eq insert_stripped "$(counter insert_stripped proxy)" 1 || return 1
 	expect_eq inserted_syn "$(counter inserted_syn proxy)" 0 || return 1
-	expect_eq inserted_ack "$(counter inserted_ack proxy)" 1
+	expect_eq inserted_ack "$(counter inserted_ack proxy)" 1 || return 1
+	expect_eq "server: options_malformed" "$(counter options_malformed)" 0
 }
 
-# A SYN that carries a TOA already (here the client's own address, put by
-# toa-sender) gets no second one, which would make receivers discard both;
-# the handshake ACK gets the relay's.
-t_insert_already_present() {
-	local p got
+# The client claims FORGED in its own SYN (kind 200) and handshake ACK
+# (kind 254, the relay's own): the relay turns both into NOPs and writes
+# the real client, so the server sees one TOA in each, the relay's.
+t_insert_client_toa_stripped() {
+	local p got want
 	server_rule && relay_insert iptables-nft POSTROUTING 254/8 || return 1
-	client_sends iptables-nft --syn 200 || return 1
+	client_sends iptables-nft --handshake --addr "$FORGED" --port 6666 --syn 200 --ack 254 ||
+		return 1
 	capture_start || return 1
 	p=$(sport)
 	got=$(curl_nginx "$p" "$VIP" "$NGINX_RULED") || return 1
 	capture_stop "$p" || return 1
 	expect_eq "nginx" "$got" "$CLIENT:$p $NGINX_RULED" || return 1
-	expect_packet "$p" 0 "S toa=200/8:$CLIENT:$p ip=ok tcplen=ok csum=full seq=same payload=same opts=same" ||
-		return 1
-	expect_eq insert_skipped_present "$(counter insert_skipped_present proxy)" 1 || return 1
+	# Both re-injected by NFQUEUE fully checksummed, as the relay keeps them.
+	want="toa=254/8:$CLIENT:$p ip=ok tcplen=ok csum=full seq=same payload=same opts=toa+stripped"
+	expect_packet "$p" 0 "S $want" && expect_packet "$p" 1 "A $want" || return 1
+	expect_eq insert_stripped "$(counter insert_stripped proxy)" 2 || return 1
+	expect_eq inserted_syn "$(counter inserted_syn proxy)" 1 || return 1
 	expect_eq inserted_ack "$(counter inserted_ack proxy)" 1 || return 1
-	expect_eq "server: options_malformed" "$(counter options_malformed)" 0
+	expect_eq "server: options_conflicting" "$(counter options_conflicting)" 0 &&
+		expect_eq "server: options_malformed" "$(counter options_malformed)" 0
 }

@@ -12,14 +12,15 @@ in order, one line (connections in the order of the ports given):
 
     PORT FLAGS toa=KIND/LEN:ADDR:PORT[,...]|- ip=ok|bad tcplen=ok|bad
         csum=full|partial|bad seq=same|differs payload=same|differs
-        opts=same|toa+same|differs
+        opts=same|toa+same|stripped|toa+stripped|differs
 
 ip: the IP length field (and the IPv4 header checksum) match the packet;
 tcplen: the data offset covers whole options inside the segment. csum: the
 TCP checksum is complete ("full"), or is the pseudo-header sum a device
 completes (CHECKSUM_PARTIAL across veth: "partial"). seq, payload: equal to
 the client's packet; opts: the server's options are the client's, or a TOA
-followed by exactly the client's.
+followed by exactly the client's; "stripped": the client's with each of
+its TOAs turned into NOPs (kind 1), as a relay must.
 """
 import ipaddress
 import sys
@@ -32,6 +33,7 @@ from scapy.layers.inet6 import IPv6
 from scapy.utils import rdpcap
 
 TOA_KINDS = (200, 253, 254)
+TOA_FORMATS = ((200, 8), (253, 8), (254, 8), (253, 20), (254, 20))
 
 
 def fold(s):
@@ -90,8 +92,8 @@ def options(seg):
     return seg[20:doff]
 
 
-def toas(opts):
-    """TOA options found by walking the list; None if the list is broken."""
+def walk(opts):
+    """(offset, kind, length) of each option; None if the list is broken."""
     found, i = [], 0
     while i < len(opts):
         kind = opts[i]
@@ -102,14 +104,43 @@ def toas(opts):
             continue
         if i + 1 >= len(opts) or opts[i + 1] < 2 or i + opts[i + 1] > len(opts):
             return None
-        olen = opts[i + 1]
+        found.append((i, kind, opts[i + 1]))
+        i += opts[i + 1]
+    return found
+
+
+def toas(opts):
+    """TOA options found by walking the list; None if the list is broken."""
+    walked, found = walk(opts), []
+    if walked is None:
+        return None
+    for i, kind, olen in walked:
         if kind in TOA_KINDS and olen in (8, 20):
             port = int.from_bytes(opts[i + 2:i + 4], "big")
             addr = ipaddress.ip_address(bytes(opts[i + 4:i + olen]))
             found.append(f"{kind}/{olen}:{addr}:{port}" if olen == 8 else
                          f"{kind}/{olen}:[{addr}]:{port}")
-        i += olen
     return found
+
+
+def stripped(opts):
+    """The options with every TOA format overwritten by NOPs (200/20 is none)."""
+    out = bytearray(opts)
+    for i, kind, olen in walk(opts) or []:
+        if (kind, olen) in TOA_FORMATS:
+            out[i:i + olen] = b"\1" * olen
+    return bytes(out)
+
+
+def compare(copts, sopts):
+    """How the server's options derive from the client's."""
+    lead = sopts[sopts[1]:] if len(sopts) > 1 and sopts[0] in TOA_KINDS else None
+    for name, want in (("same", copts), ("stripped", stripped(copts))):
+        if sopts == want:
+            return name
+        if lead == want:
+            return "toa+" + name
+    return "differs"
 
 
 def flags(seg):
@@ -124,12 +155,7 @@ def describe(cip, sip):
         return f"{flags(sseg)} tcplen=bad"
     found = toas(sopts)
     toa = ",".join(found) if found else ("-" if found is not None else "broken")
-    if sopts == copts:
-        opts = "same"
-    elif sopts and sopts[0] in TOA_KINDS and sopts[sopts[1]:] == copts:
-        opts = "toa+same"
-    else:
-        opts = "differs"
+    opts = compare(copts, sopts)
     return " ".join([
         flags(sseg),
         f"toa={toa}",

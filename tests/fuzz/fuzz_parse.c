@@ -10,7 +10,9 @@
  * Besides memory errors, it aborts when the parser's answer breaks what
  * the module relies on: an address is only ever reported if the options
  * hold, at an option boundary, a TOA of a trusted kind carrying exactly it;
- * the same input always gives the same answer.
+ * the same input always gives the same answer.  The options a relay
+ * strips (toa_find_options) are TOA-shaped, at increasing option
+ * boundaries, and once they are NOPs nothing yields an address any more.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +54,29 @@ static int options_carry(const uint8_t *o, size_t len, unsigned int kinds,
 	return 0;
 }
 
+/* A relay's stripping leaves no TOA that any trusted kinds would find. */
+static void check_strip(uint8_t *opts, size_t len)
+{
+	uint8_t offs[TOA_FIND_MAX], again[TOA_FIND_MAX];
+	unsigned int n, i, olen, not_toa = 0;
+	struct toa_addr a;
+
+	n = toa_find_options(opts, len, offs);
+	for (i = 0; i < n; i++) {
+		if ((i && offs[i] <= offs[i - 1]) || offs[i] + 2u > len)
+			abort();
+		olen = opts[offs[i] + 1];
+		if (offs[i] + olen > len || !kind_bit(opts[offs[i]]) ||
+		    (olen != 8 && (olen != 20 || opts[offs[i]] == 200)))
+			abort();
+		memset(opts + offs[i], 1, olen);
+	}
+	if (toa_find_options(opts, len, again) ||
+	    toa_parse_options(opts, len, XT_TOA_KINDS_ALL, &a, &not_toa) ==
+	    TOA_PARSE_FOUND)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct toa_addr a, b;
@@ -80,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r1 != TOA_PARSE_NONE && r1 != TOA_PARSE_FOUND &&
 	    r1 != TOA_PARSE_MALFORMED)
 		abort();
+	check_strip(opts, len);
 	free(opts);
 	return 0;
 }

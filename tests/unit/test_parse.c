@@ -85,11 +85,55 @@ static void check(const struct tcase *c)
 	ok ? passed++ : failed++;
 }
 
+struct fcase {
+	const char *name;
+	unsigned int len;
+	unsigned char opts[40];
+	unsigned int want_n;
+	unsigned char want[TOA_FIND_MAX];
+};
+
+/* toa_find_options: what a relay strips. */
+static const struct fcase finds[] = {
+	{ "find: no options", 0, {}, 0 },
+	{ "find: linux syn only", 20, { LINUX_SYN }, 0 },
+	{ "find: 200/8 after linux syn", 28, { LINUX_SYN, 200, 8, V4 }, 1, { 20 } },
+	{ "find: every format", 40, { 200, 8, V4, 253, 8, V4, 254, 8, V4, 1, 1, 1, 1, 254, 8, V4, 1, 1, 1, 1 }, 4, { 0, 8, 16, 28 } },
+	{ "find: ipv6 formats", 40, { 253, 20, V6, 254, 20, V6 }, 2, { 0, 20 } },
+	{ "find: five, the most 40 bytes hold", 40, { 200, 8, V4, 200, 8, V4, 253, 8, V4, 254, 8, V4, 200, 8, V4 }, 5, { 0, 8, 16, 24, 32 } },
+	{ "find: odd offset", 12, { 1, 1, 1, 254, 8, V4, 1 }, 1, { 3 } },
+	{ "find: fast open 254/6 and 254/12 stay", 28, { 254, 6, 0xf9, 0x89, 1, 2, 254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 200, 8, V4, 1, 1 }, 1, { 18 } },
+	{ "find: 200/20 is no toa shape", 20, { 200, 20, V6 }, 0 },
+	{ "find: 253/12 stays", 12, { 253, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8 }, 0 },
+	{ "find: toa bytes inside another option", 12, { 5, 10, 200, 8, V4, 0, 0 }, 0 },
+	{ "find: up to a broken option", 20, { 200, 8, V4, 5, 1, 254, 8, V4, 1, 1, 1, 1 }, 1, { 0 } },
+	{ "find: up to an overrun", 16, { 254, 8, V4, 254, 20, V4 }, 1, { 0 } },
+	{ "find: not after end of list", 16, { 0, 0, 0, 0, 200, 8, V4, 0, 0, 0, 0 }, 0 },
+	{ "find: before end of list", 12, { 200, 8, V4, 0, 0, 0, 0 }, 1, { 0 } },
+};
+
+static void check_find(const struct fcase *c)
+{
+	unsigned char offs[TOA_FIND_MAX];
+	unsigned int n, i;
+	int ok;
+
+	memset(offs, 0xa5, sizeof(offs));
+	n = toa_find_options(c->opts, c->len, offs);
+	ok = n == c->want_n && !memcmp(offs, c->want, n);
+	for (i = n; i < TOA_FIND_MAX; i++)
+		ok = ok && offs[i] == 0xa5;
+	printf("%s - %s\n", ok ? "ok" : "not ok", c->name);
+	if (!ok)
+		printf("#   got %u offsets\n", n);
+	ok ? passed++ : failed++;
+}
+
 /* Every prefix and every single-byte corruption must parse without fault. */
 static void check_no_overread(void)
 {
 	const unsigned char base[40] = { LINUX_SYN, 254, 20, V6 };
-	unsigned char buf[40];
+	unsigned char buf[40], offs[TOA_FIND_MAX];
 	struct toa_addr got;
 	unsigned int len, pos, v, n = 0, not_toa = 0;
 
@@ -99,6 +143,7 @@ static void check_no_overread(void)
 				memcpy(buf, base, sizeof(buf));
 				buf[pos] = v;
 				toa_parse_options(buf, len, ALL, &got, &not_toa);
+				toa_find_options(buf, len, offs);
 				n++;
 			}
 	printf("ok - %u truncated and corrupted option lists parsed\n", n);
@@ -111,6 +156,8 @@ int main(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check(&cases[i]);
+	for (i = 0; i < sizeof(finds) / sizeof(finds[0]); i++)
+		check_find(&finds[i]);
 	check_no_overread();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
