@@ -222,6 +222,30 @@ proxy_sends() {
 		fail "toa-sender did not bind queue 0: $(cat "$WORK/sender.err")"
 }
 
+# client_sends IPT [--handshake] [toa-sender options]: the client's own
+# SYNs go through toa-sender (crafted options), in the client namespace;
+# with --handshake its handshake ACKs too (toa-sender's --ack), and the
+# next packets pass through it unchanged (mark 0x1, as on the proxy) so
+# that none overtakes the ACK.
+client_sends() {
+	local ipt=$1 queue=(-p tcp --syn)
+	shift
+	if [[ ${1:-} == --handshake ]]; then
+		shift
+		queue=(-p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets)
+		in_ns client "$ipt" -t mangle -A OUTPUT -p tcp --dport "$NGINX_RULED" \
+			-m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets \
+			-j MARK --set-xmark 0x1/0x1 || return 1
+	fi
+	in_ns client "$ipt" -t mangle -A OUTPUT "${queue[@]}" --dport "$NGINX_RULED" \
+		-j NFQUEUE --queue-num 0 || return 1
+	rm -f "$WORK/client-sender.counts"
+	in_ns client "$TOOLS/toa-sender" --queue 0 --count-file "$WORK/client-sender.counts" "$@" \
+		>"$WORK/client-sender.log" 2>&1 &
+	wait_for '[[ -s $WORK/client-sender.counts ]]' ||
+		fail "client toa-sender did not start: $(cat "$WORK/client-sender.log")"
+}
+
 # server_rule [iptables args after -j TOA]: the rule under test, trusting
 # only the proxy's address.
 server_rule() {

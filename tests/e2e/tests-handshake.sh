@@ -42,6 +42,29 @@ t_forged_syn_behind_ack_only_proxy() {
 		fail "the client did not forge its SYN: $(head -3 "$WORK/client-sender.log")"
 }
 
+# The client forges its SYN and its ACK behind the same proxy: the ACK
+# then carries its TOA and the proxy's, which no receiver can tell apart.
+# Nothing is believed, with or without --toa-from ack.
+t_forged_both_behind_ack_only_proxy() {
+	local from got
+	trap 'in_ns client iptables-nft -t mangle -F' EXIT
+	proxy_sends --ack 200 &&
+		client_sends iptables-nft --handshake --syn 200 --ack 200 \
+			--addr "$FORGED" --port "$FORGED_PORT" || return 1
+	for from in any ack; do
+		in_ns server "$IPT" -t mangle -F
+		server_rule --toa-from "$from" || return 1
+		mark_counters
+		got=$(curl_nginx "$(sport)" "$VIP" "$NGINX_RULED") || return 1
+		expect_match "--toa-from $from" "$got" "^$PROXY:[0-9]+ $NGINX_RULED\$" || return 1
+		expect_eq options_malformed "$(counter options_malformed)" 1 &&
+			expect_eq sockets_without_option "$(counter sockets_without_option)" 1 ||
+			return 1
+	done
+	grep -q "^ack .*toa=c8081a0a06060606" "$WORK/client-sender.log" ||
+		fail "the client did not forge its ACK: $(head -3 "$WORK/client-sender.log")"
+}
+
 # The SYN and the handshake ACK claim different clients (a client forging
 # its ACK behind a proxy that writes the SYN looks the same to the
 # server): neither is believed; --toa-from names the packet believed.
