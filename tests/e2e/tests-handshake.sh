@@ -91,7 +91,7 @@ t_syn_and_ack_disagree() {
 		return 1
 	expect_eq options_ignored "$(counter options_ignored)" 2 &&
 		expect_eq options_conflicting "$(counter options_conflicting)" 1 &&
-		expect_eq sockets_attached "$(counter sockets_attached)" "$2"
+		expect_eq sockets_attached "$(counter sockets_attached)" 2
 }
 
 # server_ct_state P: the state of the server's conntrack entry for the
