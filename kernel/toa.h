@@ -84,7 +84,7 @@ int toa_sock_proc_init(struct net *net);
 void toa_sock_proc_exit(struct net *net);
 
 /* toa_hooks.c: kprobes on the socket life cycle */
-int toa_hooks_get(void);
+int toa_hooks_init(void);
 void toa_hooks_exit(void);
 unsigned long toa_hooks_missed(void);
 

@@ -9,6 +9,13 @@
  * and unregistering the helper detaches it from every entry.  One
  * connection has at most one helper: one that already has ftp or sip cannot
  * be given TOA.
+ *
+ * The helpers are also TOA's nftables (and "-j CT --helper") interface:
+ * attached by "ct helper set", their help() reads the options that the
+ * target reads for the connections it selects.  Their names carry the
+ * target's options: "toa" trusts the default kinds in the SYN and the ACK
+ * (--toa-from any), "toa-254" kind 254 only, "toa-ack" and "toa-254-ack"
+ * the ACK only, and so on for kinds 200, 253, 254 and syn, ack.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -20,36 +27,6 @@
 #include <net/netfilter/nf_conntrack_zones.h>
 #include "toa.h"
 #include "toa_handshake.h"
-
-static int toa_helper_help(struct sk_buff *skb, unsigned int protoff,
-			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
-{
-	return NF_ACCEPT;	/* the data is written by the target */
-}
-
-static const struct nf_conntrack_expect_policy toa_expect_policy = {
-	.name = "toa",
-};
-
-#define TOA_HELPER(fam)					\
-	{							\
-		.name			= "toa",		\
-		.me			= THIS_MODULE,		\
-		.tuple.src.l3num	= fam,			\
-		.tuple.dst.protonum	= IPPROTO_TCP,		\
-		.help			= toa_helper_help,	\
-		.expect_policy		= &toa_expect_policy,	\
-	}
-
-static struct nf_conntrack_helper toa_helpers[] __read_mostly = {
-	TOA_HELPER(NFPROTO_IPV4),
-	TOA_HELPER(NFPROTO_IPV6),
-};
-
-static bool toa_helper_is_ours(const struct nf_conntrack_helper *helper)
-{
-	return helper == &toa_helpers[0] || helper == &toa_helpers[1];
-}
 
 /*
  * Conntrack zones that selected connections were seen in: the SYN cookie
@@ -94,46 +71,6 @@ static void toa_ct_note_zone(const struct nf_conn *ct)
 	spin_unlock_bh(&toa_ct_zones_lock);
 }
 
-/*
- * The connection's TOA storage, attached now if @ct is new.  On failure
- * *why says which decline counter applies.
- */
-static struct toa_hs *toa_ct_storage(struct nf_conn *ct, unsigned int from,
-				     enum toa_stat *why)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-	const struct nf_conntrack_helper *helper;
-
-	if (help) {
-		helper = rcu_dereference(help->helper);
-		if (toa_helper_is_ours(helper))
-			return (struct toa_hs *)help->data;
-		if (helper || test_bit(IPS_HELPER_BIT, &ct->status)) {
-			*why = TOA_STAT_DECLINED_OTHER_HELPER;
-			return NULL;
-		}
-	}
-	/* Extensions can only be added before the entry is in the table. */
-	if (nf_ct_is_confirmed(ct)) {
-		*why = TOA_STAT_DECLINED_CONFIRMED;
-		return NULL;
-	}
-	if (!help) {
-		help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
-		if (!help) {
-			*why = TOA_STAT_DECLINED_NO_MEMORY;
-			return NULL;
-		}
-	}
-	*(struct toa_hs *)help->data = (struct toa_hs){ .from = from };
-	toa_ct_note_zone(ct);
-	rcu_assign_pointer(help->helper,
-			   &toa_helpers[nf_ct_l3num(ct) == NFPROTO_IPV6]);
-	/* Keeps conntrack from re-looking-up (and dropping) the helper. */
-	set_bit(IPS_HELPER_BIT, &ct->status);
-	return (struct toa_hs *)help->data;
-}
-
 /* The TOA of the TCP header @th at @thoff, if one of @kinds is there. */
 static enum toa_parse_result toa_read_options(struct net *net,
 					      const struct sk_buff *skb,
@@ -176,10 +113,14 @@ static bool toa_ct_looking(const struct toa_hs *hs, const struct tcphdr *th)
 		READ_ONCE(hs->inspected) < TOA_HS_INSPECT_MAX);
 }
 
-/* Place one packet of the client's in the handshake of @hs; count it. */
+/*
+ * Place one packet of the client's in the handshake of @hs, whose reader
+ * takes TOAs @from where it says; count it.
+ */
 static void toa_ct_step(struct net *net, struct nf_conn *ct,
-			struct toa_hs *hs, const struct tcphdr *th,
-			enum toa_parse_result res, const struct toa_addr *client)
+			struct toa_hs *hs, unsigned int from,
+			const struct tcphdr *th, enum toa_parse_result res,
+			const struct toa_addr *client)
 {
 	const struct toa_seg seg = {
 		.seq = ntohl(th->seq), .syn = th->syn, .ack = th->ack,
@@ -189,6 +130,7 @@ static void toa_ct_step(struct net *net, struct nf_conn *ct,
 	unsigned int where;
 
 	spin_lock_bh(&ct->lock);
+	hs->from = from;
 	where = toa_hs_place(hs, &seg);
 	ev = toa_hs_record(hs, where, res, client);
 	spin_unlock_bh(&ct->lock);
@@ -211,6 +153,168 @@ static void toa_ct_step(struct net *net, struct nf_conn *ct,
 }
 
 /*
+ * Read the TOA of @skb, a packet of the client's whose TCP header is at
+ * @thoff, into the handshake record @hs of @ct: of @kinds, @from where
+ * it says (XT_TOA_FROM_*).
+ */
+static void toa_ct_inspect(struct net *net, const struct sk_buff *skb,
+			   unsigned int thoff, struct nf_conn *ct,
+			   struct toa_hs *hs, unsigned int kinds,
+			   unsigned int from)
+{
+	enum toa_parse_result res;
+	const struct tcphdr *th;
+	struct toa_addr client;
+	struct tcphdr _th;
+
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th || !toa_ct_looking(hs, th))
+		return;
+	if (toa_is_syn(th))
+		toa_ct_note_zone(ct);
+	res = toa_read_options(net, skb, thoff, th, kinds, &client);
+	if (res == TOA_PARSE_MALFORMED)
+		toa_stat_inc(net, TOA_STAT_OPTIONS_MALFORMED);
+	toa_ct_step(net, ct, hs, from, th, res, &client);
+}
+
+static int toa_helper_help(struct sk_buff *skb, unsigned int protoff,
+			   struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+
+static const struct nf_conntrack_expect_policy toa_expect_policy = {
+	.name = "toa",
+};
+
+/*
+ * The kernel refuses two helpers of one tuple (a remnant of assigning
+ * helpers by port, gone since 6.0): a port no helper uses, and nothing
+ * else reads, tells each name's pair apart.
+ */
+#define TOA_HELPER(str, fam, id)				\
+	{							\
+		.name			= str,			\
+		.me			= THIS_MODULE,		\
+		.tuple.src.l3num	= fam,			\
+		.tuple.src.u.tcp.port	= cpu_to_be16(id),	\
+		.tuple.dst.protonum	= IPPROTO_TCP,		\
+		.help			= toa_helper_help,	\
+		.expect_policy		= &toa_expect_policy,	\
+	}
+#define TOA_HELPERS(str, id)					\
+	TOA_HELPER(str, NFPROTO_IPV4, id), TOA_HELPER(str, NFPROTO_IPV6, id)
+#define TOA_HELPERS_FROM(str, id)				\
+	TOA_HELPERS(str, id), TOA_HELPERS(str "-syn", id + 1),	\
+	TOA_HELPERS(str "-ack", id + 2)
+
+/*
+ * Per kind set, per --toa-from, IPv4 and IPv6; the target attaches the
+ * first two.  MODULE_ALIAS_NFCT_HELPER() below names each.
+ */
+static struct nf_conntrack_helper toa_helpers[] __read_mostly = {
+	TOA_HELPERS_FROM("toa", 1),
+	TOA_HELPERS_FROM("toa-200", 4),
+	TOA_HELPERS_FROM("toa-253", 7),
+	TOA_HELPERS_FROM("toa-254", 10),
+};
+
+#define TOA_HELPER_FROMS	3
+static const u8 toa_helper_kinds[] = {
+	XT_TOA_KINDS_DEFAULT, XT_TOA_KIND_200, XT_TOA_KIND_253, XT_TOA_KIND_254,
+};
+static const u8 toa_helper_froms[TOA_HELPER_FROMS] = {
+	XT_TOA_FROM_ANY, XT_TOA_FROM_SYN, XT_TOA_FROM_ACK,
+};
+
+#define TOA_ALIASES(str)					\
+	MODULE_ALIAS_NFCT_HELPER(str);				\
+	MODULE_ALIAS_NFCT_HELPER(str "-syn");			\
+	MODULE_ALIAS_NFCT_HELPER(str "-ack")
+TOA_ALIASES("toa");
+TOA_ALIASES("toa-200");
+TOA_ALIASES("toa-253");
+TOA_ALIASES("toa-254");
+
+static bool toa_helper_is_ours(const struct nf_conntrack_helper *helper)
+{
+	return helper >= toa_helpers &&
+	       helper < toa_helpers + ARRAY_SIZE(toa_helpers);
+}
+
+/*
+ * help() runs from conntrack's confirmation at LOCAL_IN (and POSTROUTING),
+ * for every packet of the entry, before TCP sees it.  The connections the
+ * TOA target selects were read by it in PREROUTING, with its rule's kinds.
+ */
+static int toa_helper_help(struct sk_buff *skb, unsigned int protoff,
+			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+	struct toa_hs *hs = (struct toa_hs *)help->data;
+	unsigned int i;
+
+	if (CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL ||
+	    READ_ONCE(hs->flags) & TOA_HS_BY_TARGET)
+		return NF_ACCEPT;
+	/* Its name: two helpers per name, TOA_HELPER_FROMS names per kind set. */
+	i = (rcu_dereference(help->helper) - toa_helpers) / 2;
+	toa_ct_inspect(nf_ct_net(ct), skb, protoff, ct, hs,
+		       toa_helper_kinds[i / TOA_HELPER_FROMS],
+		       toa_helper_froms[i % TOA_HELPER_FROMS]);
+	return NF_ACCEPT;	/* anything else would drop the packet */
+}
+
+/*
+ * The connection's TOA storage, attached now if @ct is new.  On failure
+ * *why says which decline counter applies.
+ */
+static struct toa_hs *toa_ct_storage(struct nf_conn *ct, enum toa_stat *why)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+	const struct nf_conntrack_helper *helper;
+
+	if (help) {
+		helper = rcu_dereference(help->helper);
+		if (toa_helper_is_ours(helper))
+			return (struct toa_hs *)help->data;
+		if (helper || test_bit(IPS_HELPER_BIT, &ct->status)) {
+			*why = TOA_STAT_DECLINED_OTHER_HELPER;
+			return NULL;
+		}
+	}
+	/* Extensions can only be added before the entry is in the table. */
+	if (nf_ct_is_confirmed(ct)) {
+		*why = TOA_STAT_DECLINED_CONFIRMED;
+		return NULL;
+	}
+	if (!help) {
+		help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
+		if (!help) {
+			*why = TOA_STAT_DECLINED_NO_MEMORY;
+			return NULL;
+		}
+	}
+	*(struct toa_hs *)help->data = (struct toa_hs){};
+	rcu_assign_pointer(help->helper,
+			   &toa_helpers[nf_ct_l3num(ct) == NFPROTO_IPV6]);
+	/* Keeps conntrack from re-looking-up (and dropping) the helper. */
+	set_bit(IPS_HELPER_BIT, &ct->status);
+	return (struct toa_hs *)help->data;
+}
+
+/*
+ * The target reads the options of the connections it selects, also when
+ * "-j CT --helper" attached the helper first: its rule says how.
+ */
+static void toa_ct_claim(struct nf_conn *ct, struct toa_hs *hs)
+{
+	if (READ_ONCE(hs->flags) & TOA_HS_BY_TARGET)
+		return;
+	spin_lock_bh(&ct->lock);
+	hs->flags |= TOA_HS_BY_TARGET;
+	spin_unlock_bh(&ct->lock);
+}
+
+/*
  * The TOA target's work for one packet of a connection it selects.  A
  * connection that cannot be given storage is counted once, at its SYN.
  */
@@ -219,34 +323,26 @@ void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
 {
 	enum toa_stat why = TOA_STAT_DECLINED_NO_CONNTRACK;
 	enum ip_conntrack_info ctinfo;
-	enum toa_parse_result res;
-	const struct tcphdr *th;
-	struct toa_addr client;
-	struct tcphdr _th;
 	struct toa_hs *hs = NULL;
+	const struct tcphdr *th;
+	struct tcphdr _th;
 	struct nf_conn *ct;
 
-	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-	if (!th)
-		return;
 	ct = nf_ct_get(skb, &ctinfo);
 	if (ct) {
 		/* Only the proxy's side carries the option. */
 		if (CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL)
 			return;
-		hs = toa_ct_storage(ct, info->from, &why);
+		hs = toa_ct_storage(ct, &why);
 	}
 	if (!hs) {
-		if (toa_is_syn(th))
+		th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+		if (th && toa_is_syn(th))
 			toa_stat_inc(net, why);
 		return;
 	}
-	if (!toa_ct_looking(hs, th))
-		return;
-	res = toa_read_options(net, skb, thoff, th, info->kinds, &client);
-	if (res == TOA_PARSE_MALFORMED)
-		toa_stat_inc(net, TOA_STAT_OPTIONS_MALFORMED);
-	toa_ct_step(net, ct, hs, th, res, &client);
+	toa_ct_claim(ct, hs);
+	toa_ct_inspect(net, skb, thoff, ct, hs, info->kinds, info->from);
 }
 
 /* The TOA storage of @ct if the TOA target gave it one; under RCU. */
@@ -405,7 +501,7 @@ void toa_ct_insert_begin(struct net *net, struct nf_conn *ct)
 {
 	enum toa_stat why;
 
-	if (!toa_ct_storage(ct, XT_TOA_FROM_ANY, &why))
+	if (!toa_ct_storage(ct, &why))
 		toa_stat_inc(net, why);
 }
 

@@ -19,12 +19,14 @@
  */
 #include "toa_handshake.h"
 
+/* A new handshake on the entry: the same reader and rule, nothing else. */
 static void toa_hs_restart(struct toa_hs *hs, __u32 isn)
 {
-	__u8 from = hs->from;
-
-	*hs = (struct toa_hs){ .isn = isn, .flags = TOA_HS_ISN_KNOWN,
-			       .from = from };
+	*hs = (struct toa_hs){
+		.isn = isn,
+		.flags = TOA_HS_ISN_KNOWN | (hs->flags & TOA_HS_BY_TARGET),
+		.from = hs->from,
+	};
 }
 
 /*

@@ -24,6 +24,7 @@
 					/* broken: believe neither */
 #define TOA_HS_TAKEN		0x04	/* a socket was made: look no more */
 #define TOA_HS_ACK_CLAIMED	0x08	/* --toa-insert wrote the ACK */
+#define TOA_HS_BY_TARGET	0x10	/* the TOA target reads, not the helper */
 
 /* One handshake's record, kept in the conntrack entry (28 bytes). */
 struct toa_hs {

@@ -16,8 +16,9 @@
  * None runs for each call a socket makes: getname, which sockets call
  * again and again, is not hooked.  Only the first argument(s) and the
  * return value are used, so changes to the later arguments of these
- * functions do not matter.  They are registered with the first rule that
- * reads options (toa_hooks_get()).
+ * functions do not matter.  They are registered when the module loads:
+ * an nftables "ct helper set" or a "-j CT --helper" rule starts using the
+ * module with no call into it, and its first connection must find them.
  */
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -157,7 +158,7 @@ unsigned long toa_hooks_missed(void)
 	return missed;
 }
 
-static int toa_hooks_register(void)
+int toa_hooks_init(void)
 {
 	unsigned int i;
 	int ret;
@@ -189,36 +190,12 @@ err_getname:
 	return ret;
 }
 
-static DEFINE_MUTEX(toa_hooks_mutex);
-static bool toa_hooks_registered;
-
-/*
- * Every passive connection on the host goes through the probes once they
- * are registered, so a loaded module without a rule that reads options
- * costs nothing: the first such rule registers them.  They stay until the
- * module is unloaded, as sockets may hold clients by then.
- */
-int toa_hooks_get(void)
-{
-	int ret = 0;
-
-	mutex_lock(&toa_hooks_mutex);
-	if (!toa_hooks_registered) {
-		ret = toa_hooks_register();
-		toa_hooks_registered = !ret;
-	}
-	mutex_unlock(&toa_hooks_mutex);
-	return ret;
-}
-
 /*
  * Stop attaching, give the listeners their ops back, hand back every
  * socket, stop freeing.
  */
 void toa_hooks_exit(void)
 {
-	if (!toa_hooks_registered)
-		return;
 	unregister_kretprobes(toa_kretprobe_ptrs,
 			      ARRAY_SIZE(toa_kretprobe_ptrs));
 	unregister_kprobe(&toa_graft_probe);

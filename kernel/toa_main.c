@@ -8,7 +8,9 @@
  *   toa_match.c      the toa match: firewall by the recorded client
  *   toa_insert.c     the target's --toa-insert mode: the only writer of options
  *   toa_parse.c      the option parser, the only reader of option bytes
- *   toa_conntrack.c  per-connection storage (conntrack helper data)
+ *   toa_handshake.c  which TOA a socket may believe: its own handshake's
+ *   toa_conntrack.c  per-connection storage (conntrack helper data), and
+ *                    the "toa" helpers of nftables' "ct helper set"
  *   toa_hooks.c      kprobes: socket creation, accept, IPV6_ADDRFORM, destruction
  *   toa_getname.c    the getname that TOA listeners give accept()ed sockets
  *   toa_sock.c       per-socket storage (sk_user_data)
@@ -32,9 +34,12 @@ static int __init toa_init(void)
 	ret = toa_ct_init();
 	if (ret)
 		goto err_stats;
-	ret = toa_target_init();
+	ret = toa_hooks_init();
 	if (ret)
 		goto err_ct;
+	ret = toa_target_init();
+	if (ret)
+		goto err_hooks;
 	ret = toa_match_init();
 	if (ret)
 		goto err_target;
@@ -47,6 +52,8 @@ err_match:
 	toa_match_exit();
 err_target:
 	toa_target_exit();
+err_hooks:
+	toa_hooks_exit();
 err_ct:
 	toa_ct_exit();
 err_stats:

@@ -70,9 +70,6 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 		pr_info_ratelimited("TOA: reading the option is only valid in PREROUTING (--toa-insert: FORWARD, POSTROUTING)\n");
 		return -EINVAL;
 	} else {
-		ret = toa_hooks_get();
-		if (ret)
-			return ret;
 		/* nftables' "ct helper set" skips entries that have one. */
 		pr_info_once("TOA: connections a TOA rule selects carry the conntrack helper \"toa\": a helper assigned to them later (nftables \"ct helper set\") does nothing, one assigned earlier (-j CT --helper) keeps TOA away\n");
 	}
