@@ -307,9 +307,38 @@ static void TOA_save(const void *ip, const struct xt_entry_target *target)
 }
 
 /*
- * One registration serves iptables and ip6tables.  No .xlate: nftables has
- * no equivalent, so iptables-translate says it cannot translate the rule.
+ * nftables attaches the module's conntrack helper instead: "ct helper set"
+ * names a helper object whose type carries the options, "toa" for the
+ * defaults, "toa-254" for one kind, "toa-254-ack" with --toa-from ack
+ * (the kernel registers one helper per combination).  A kind set other
+ * than one kind or the default has no helper; nor has --toa-insert.  The
+ * object must exist in the rule's table: iptables-translate cannot
+ * declare one.
  */
+static int TOA_xlate(struct xt_xlate *xl,
+		     const struct xt_xlate_tg_params *params)
+{
+	const struct xt_toa_tginfo *info = (const void *)params->target->data;
+	char name[sizeof("toa-254-ack")] = "toa";
+	unsigned int i;
+
+	if (info->flags & XT_TOA_INSERT || !TOA_from_name(info->from))
+		return 0;
+	if (info->kinds != XT_TOA_KINDS_DEFAULT) {
+		for (i = 0; i < TOA_N_KINDS; i++)
+			if (info->kinds == toa_kinds[i].bit)
+				break;
+		if (i == TOA_N_KINDS)
+			return 0;
+		sprintf(name + strlen(name), "-%u", toa_kinds[i].kind);
+	}
+	if (info->from != XT_TOA_FROM_ANY)
+		sprintf(name + strlen(name), "-%s", TOA_from_name(info->from));
+	xt_xlate_add(xl, "ct helper set \"%s\"", name);
+	return 1;
+}
+
+/* One registration serves iptables and ip6tables. */
 static struct xtables_target toa_tg_reg = {
 	.family		= NFPROTO_UNSPEC,
 	.name		= "TOA",
@@ -323,6 +352,7 @@ static struct xtables_target toa_tg_reg = {
 	.save		= TOA_save,
 	.x6_parse	= TOA_parse,
 	.x6_options	= TOA_opts,
+	.xlate		= TOA_xlate,
 };
 
 static void __attribute__((constructor)) libxt_TOA_init(void)

@@ -105,7 +105,7 @@ done
 # Every option of both tables gets through iptables' own command line,
 # where a name that iptables has too would be taken for its own ("--insert"
 # is -I). iptables-translate parses as iptables does and sends nothing to
-# the kernel; it reports these rules untranslatable.
+# the kernel.
 rules="-t mangle -A PREROUTING -p tcp -j TOA --toa-kind 254 --toa-from ack
 -t mangle -A POSTROUTING -p tcp -j TOA --toa-insert 254/8
 -A INPUT -p tcp -m toa --toa-src 192.0.2.0/24 --toa-sport 80
@@ -114,7 +114,7 @@ while read -r rule; do
 	# shellcheck disable=SC2086
 	out=$(iptables-translate $rule 2>&1)
 	case "$out" in
-	"nft # "*) passed=$((passed + 1)); echo "ok   iptables parses: $rule" ;;
+	"nft # "* | "nft 'add rule "*) passed=$((passed + 1)); echo "ok   iptables parses: $rule" ;;
 	*) echo "FAIL iptables parses: $rule: $out"; failed=$((failed + 1)) ;;
 	esac
 done <<EOF
@@ -127,6 +127,40 @@ for opt in $(sed -n 's/.*\.name[[:space:]]*= "\(toa-[a-z-]*\)".*/\1/p' "$here"/.
 		echo "FAIL --$opt is in no rule iptables parses here"; failed=$((failed + 1))
 	fi
 done
+
+# iptables-translate: "ct helper set" with the helper that carries the
+# rule's options, or "untranslatable" (nft # ...) where no helper does.
+# xlate FAMILY "EXPECTED AFTER ct helper set, or #" TARGET OPTIONS...
+xlate() {
+	fam=$1 want=$2; shift 2
+	ipt=iptables-translate rule="ip mangle PREROUTING ip protocol tcp"
+	[ "$fam" = 6 ] && ipt=ip6tables-translate rule="ip6 mangle PREROUTING meta l4proto tcp"
+	out=$($ipt -t mangle -A PREROUTING -p tcp "$@" 2>&1)
+	case "$want:$out" in
+	"#:nft # "* | "$want:nft 'add rule $rule counter ct helper set $want'") ok=1 ;;
+	*) ok=0 ;;
+	esac
+	if [ "$ok" = 1 ]; then
+		passed=$((passed + 1)); echo "ok   $ipt $* -> $out"
+	else
+		echo "FAIL $ipt $*: '$out', want ct helper set $want"; failed=$((failed + 1))
+	fi
+}
+for f in 4 6; do
+	xlate $f '"toa"' -j TOA
+	xlate $f '"toa"' -j TOA --toa-kind 254,200
+	xlate $f '"toa-254"' -j TOA --toa-kind 254
+	xlate $f '"toa-200"' -j TOA --toa-kind 200
+	xlate $f '"toa-253"' -j TOA --toa-kind 253
+	xlate $f '"toa-ack"' -j TOA --toa-from ack
+	xlate $f '"toa-syn"' -j TOA --toa-from syn
+	xlate $f '"toa-254-ack"' -j TOA --toa-kind 254 --toa-from ack
+	xlate $f '"toa-253-syn"' -j TOA --toa-kind 253 --toa-from syn
+	xlate $f "#" -j TOA --toa-kind 200,253
+	xlate $f "#" -j TOA --toa-kind 200,253,254 --toa-from ack
+done
+xlate 4 "#" -j TOA --toa-insert 254/8
+xlate 6 "#" -j TOA --toa-insert 254/20
 
 # Man pages: they render without a groff warning and document every option
 # their plugin's table declares.
