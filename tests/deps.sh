@@ -51,6 +51,7 @@ PACKAGES=(
 	kmod                     # modprobe/depmod/insmod (host: module list; guest: loading)
 	# --- used inside the guest (the guest shares the host's root read-only) ---
 	iptables                 # iptables-nft and iptables-legacy
+	nftables                 # nft: TOA through "ct helper set" (tests-nft.sh)
 	iproute2                 # ip netns, veth
 	procps                   # sysctl, ps, pkill
 	nginx-light              # test backend server

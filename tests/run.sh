@@ -75,7 +75,7 @@ DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_r
 	t_forged_outside_range_ignored t_ipv6_bad_lengths_ignored t_match_firewall_by_real_client
 	t_match_not_present_catches_direct t_netlink_permissions_and_not_loaded
 	t_insert_options_full t_kind200_ack_only
-	t_probes_with_first_reading_rule t_syn_and_ack_disagree t_forged_both_behind_ack_only_proxy
+	t_probes_with_module t_syn_and_ack_disagree t_forged_both_behind_ack_only_proxy
 	t_entry_reused_after_server_rst)
 debug_suite() {
 	passed=0 failed=0

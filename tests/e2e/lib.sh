@@ -26,6 +26,9 @@ VIP6=2001:db8:1::1
 PROXY6=2001:db8:2::1
 SERVER6=2001:db8:2::2
 
+# The address and port a client claims for itself in TOAs of its own.
+FORGED=192.0.2.66 FORGED_PORT=6666
+
 # Ports on the server: RULED get a TOA rule, the others do not.
 NGINX_RULED=80 NGINX_PLAIN=8080 PEER_RULED=9000 PEER_PLAIN=9001 PEER_DUAL=9006
 LOOKUP=9002	# examples/toa-lookup, AF_INET

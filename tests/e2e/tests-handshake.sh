@@ -3,11 +3,10 @@
 # where the proxy writes it, and only for the handshake it came with. Each
 # t_* function is one test, run in a subshell by run-in-guest.sh.
 
-FORGED=6.6.6.6 FORGED_PORT=6666
 # The proxy's next client, on the same addresses and ports as the last.
 NEXT=192.0.2.7 NEXT_PORT=7777
 
-# A client puts its own TOA claiming 6.6.6.6 into its SYN; the proxy
+# A client puts its own TOA claiming 192.0.2.66 into its SYN; the proxy
 # passes the SYN's options on and writes the real client into the
 # handshake ACK only, as LVS FULLNAT and DPVS do. By default the two
 # disagree and neither is believed; with --toa-from ack the proxy's is.
@@ -38,7 +37,7 @@ t_forged_syn_behind_ack_only_proxy() {
 			expect_eq options_conflicting "$(counter options_conflicting)" 0 &&
 			expect_eq sockets_attached "$(counter sockets_attached)" 1 || return 1
 	done
-	grep -q "^syn .*toa=fe081a0a06060606" "$WORK/client-sender.log" ||
+	grep -q "^syn .*toa=fe081a0ac0000242" "$WORK/client-sender.log" ||
 		fail "the client did not forge its SYN: $(head -3 "$WORK/client-sender.log")"
 }
 
@@ -61,7 +60,7 @@ t_forged_both_behind_ack_only_proxy() {
 			expect_eq sockets_without_option "$(counter sockets_without_option)" 1 ||
 			return 1
 	done
-	grep -q "^ack .*toa=c8081a0a06060606" "$WORK/client-sender.log" ||
+	grep -q "^ack .*toa=c8081a0ac0000242" "$WORK/client-sender.log" ||
 		fail "the client did not forge its ACK: $(head -3 "$WORK/client-sender.log")"
 }
 

@@ -126,8 +126,6 @@ t_insert_ipv6_formats() {
 		relay_formats ip6tables-nft POSTROUTING "$VIP6" "$CLIENT6" 254/20 253/20
 }
 
-# FORGED: the address a client claims for itself in its own TOAs.
-FORGED=192.0.2.66
 
 # A SYN whose options leave no room once the client's own TOA (claiming
 # FORGED) is stripped (its 20 bytes, the TOA, 8 NOPs) reaches the server
@@ -136,7 +134,7 @@ FORGED=192.0.2.66
 t_insert_options_full() {
 	local p got
 	server_rule && relay_insert iptables-nft POSTROUTING 254/8 || return 1
-	client_sends iptables-nft --addr "$FORGED" --port 6666 \
+	client_sends iptables-nft --addr "$FORGED" --port "$FORGED_PORT" \
 		--syn 'raw:c808{port}{addr4}0101010101010101' || return 1
 	capture_start || return 1
 	p=$(sport)
@@ -161,7 +159,7 @@ t_insert_options_full() {
 t_insert_client_toa_stripped() {
 	local p got want
 	server_rule && relay_insert iptables-nft POSTROUTING 254/8 || return 1
-	client_sends iptables-nft --handshake --addr "$FORGED" --port 6666 --syn 200 --ack 254 ||
+	client_sends iptables-nft --handshake --addr "$FORGED" --port "$FORGED_PORT" --syn 200 --ack 254 ||
 		return 1
 	capture_start || return 1
 	p=$(sport)

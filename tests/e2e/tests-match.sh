@@ -203,13 +203,15 @@ t_match_rule_files() {
 	return $rc
 }
 
-# nftables cannot express a client recorded from a TCP option:
-# iptables-translate must say so rather than offer another meaning.
+# nftables cannot express a client recorded from a TCP option, nor a kind
+# set no helper trusts, nor writing a TOA: iptables-translate must say so
+# rather than offer another meaning.
 t_match_translate_untranslatable() {
 	local ipt got rule
 	for ipt in iptables-translate ip6tables-translate; do
 		for rule in "-A INPUT -p tcp --dport 80 -m toa --toa-src 198.51.100.0/24 -j DROP" \
-			"-t mangle -A PREROUTING -p tcp --dport 80 -j TOA --toa-kind 254"; do
+			"-t mangle -A PREROUTING -p tcp --dport 80 -j TOA --toa-kind 200,253" \
+			"-t mangle -A POSTROUTING -p tcp -j TOA --toa-insert 253/8"; do
 			# shellcheck disable=SC2086
 			got=$($ipt $rule 2>&1)
 			expect_match "$ipt $rule" "$got" "^nft # " || return 1
