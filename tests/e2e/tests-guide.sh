@@ -194,6 +194,22 @@ t_guide_l4_rule_and_checks() {
 	expect_eq "nginx behind the IPv6 rule" "$got" "$CLIENT6:$p 80"
 }
 
+# The guide's nftables ruleset, loaded as it is, selects the proxy's
+# connections with no iptables rule, for IPv4 and IPv6.
+t_guide_nftables() {
+	local p got
+	trap 'in_ns server nft delete table inet toa 2>/dev/null' EXIT
+	guide_block l4-nft | in_ns server nft -f - || fail "nft -f refused the guide's ruleset" || return 1
+	proxy_sends --syn 200 || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP" 80) || return 1
+	expect_eq "nginx behind the nftables ruleset" "$got" "$CLIENT:$p 80" || return 1
+	proxy_sends --syn 254v6 || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP6" 80) || return 1
+	expect_eq "nginx behind the nftables ruleset, IPv6" "$got" "$CLIENT6:$p 80"
+}
+
 # tcpdump as the guide writes it, during one connection; kind 200 in the
 # SYN, then kind 254 in the handshake's ACK.
 t_guide_on_the_wire() {
