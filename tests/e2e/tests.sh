@@ -21,6 +21,20 @@ basic_checks() {
 		"^accept=$PROXY:[0-9]+ peer=$PROXY:[0-9]+ local=$SERVER:$PEER_PLAIN\$"
 }
 
+# basic_checks over IPv6, for an IPv6 client whose proxy sends 254/20.
+basic_checks6() {
+	local got p
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP6" "$NGINX_RULED") || return 1
+	expect_eq "nginx [::]:80" "$got" "$CLIENT6:$p $NGINX_RULED" || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP6" "$PEER_DUAL") || return 1
+	expect_eq "AF_INET6 socket" "$got" \
+		"accept=[$CLIENT6]:$p peer=[$CLIENT6]:$p local=[$SERVER6]:$PEER_DUAL" || return 1
+	got=$(curl_nginx "$(sport)" "$VIP6" "$NGINX_PLAIN") || return 1
+	expect_match "nginx, unruled port" "$got" "^$PROXY6:[0-9]+ $NGINX_PLAIN\$"
+}
+
 t_module_autoloads_with_rule() {
 	lsmod | grep -q '^xt_TOA ' && { unload_module || return 1; }
 	server_rule || return 1
@@ -309,17 +323,8 @@ t_declined_notrack_and_other_helper() {
 
 # IPv6 end to end: the DPVS-style 254/20 option over IPv6 transport.
 t_ipv6_client_ipv6_transport() {
-	local got p
 	server_rule6 && proxy_sends --syn 254v6 || return 1
-	p=$(sport)
-	got=$(curl_nginx "$p" "$VIP6" "$NGINX_RULED") || return 1
-	expect_eq "nginx [::]:80" "$got" "$CLIENT6:$p $NGINX_RULED" || return 1
-	p=$(sport)
-	got=$(ask_peer --sport "$p" "$VIP6" "$PEER_DUAL") || return 1
-	expect_eq "AF_INET6 socket" "$got" \
-		"accept=[$CLIENT6]:$p peer=[$CLIENT6]:$p local=[$SERVER6]:$PEER_DUAL" || return 1
-	got=$(curl_nginx "$(sport)" "$VIP6" "$NGINX_PLAIN") || return 1
-	expect_match "nginx, unruled port" "$got" "^$PROXY6:[0-9]+ $NGINX_PLAIN\$"
+	basic_checks6
 }
 
 # An IPv4 client carried over IPv6 (a NAT46 proxy): ::ffff:client.
