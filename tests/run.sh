@@ -62,7 +62,10 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 # every test registers and unregisters anyway, and of the handshake tests
 # those whose module path another one takes: a disagreement and a broken
 # ACK (t_forged_syn_behind_ack_only_proxy keeps the conflict), a restart
-# after a server's RST (t_entry_reused_after_silent_death keeps it).
+# after a server's RST (t_entry_reused_after_silent_death keeps it); and
+# of the nftables tests those whose module path is the helper's read of a
+# SYN or ACK again (t_nft_helper_autoload, t_ct_target_helper keep it):
+# other data, families or helper names, translation (user space).
 # The netlink dump holds 400 connections there, not 10,000: still several
 # pages of dump. The abuse tests make 2 load/unload cycles instead of 100,
 # 500 short connections instead of 100,000 and 5 requests during the SYN
@@ -76,7 +79,9 @@ DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_r
 	t_match_not_present_catches_direct t_netlink_permissions_and_not_loaded
 	t_insert_options_full t_kind200_ack_only
 	t_probes_with_module t_syn_and_ack_disagree t_forged_both_behind_ack_only_proxy
-	t_entry_reused_after_server_rst)
+	t_entry_reused_after_server_rst t_nft_helper_ack_both_malformed t_nft_helper_syncookies
+	t_nft_helper_ipv6_dual_stack t_nft_helper_forged_outside_source t_nft_helper_one_kind
+	t_nft_translated_rules)
 debug_suite() {
 	passed=0 failed=0
 	echo "== debug kernel (the first build takes about 25 minutes, then it is cached)"

@@ -105,7 +105,7 @@ t_nft_helper_one_kind() {
 }
 
 # iptables' own way to attach a helper, in the raw table (a template):
-# one rule per family.
+# one rule per family; then a TOA rule on the same connections.
 t_ct_target_helper() {
 	local got p
 	in_ns server iptables-nft -t raw -A PREROUTING -s "$PROXY" -p tcp \
@@ -118,7 +118,19 @@ t_ct_target_helper() {
 	p=$(sport)
 	got=$(curl_nginx "$p" "$VIP6" "$NGINX_RULED") || return 1
 	expect_eq "nginx [::]:80" "$got" "$CLIENT6:$p $NGINX_RULED" || return 1
-	expect_eq sockets_attached "$(counter sockets_attached)" 5
+	expect_eq sockets_attached "$(counter sockets_attached)" 5 || return 1
+
+	# A TOA rule on the same connections reads them with its own options;
+	# the helper leaves them alone (nothing is read twice).
+	server_rule --toa-from syn && proxy_sends --syn 200 --ack 'raw:c8081a0ac0000242' || return 1
+	mark_counters
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$PEER_RULED") || return 1
+	expect_eq "TOA rule over the CT helper" "$got" "accept=$CLIENT:$p peer=$CLIENT:$p local=$SERVER:$PEER_RULED" ||
+		return 1
+	expect_eq options_ignored "$(counter options_ignored)" 1 &&
+		expect_eq options_recorded "$(counter options_recorded)" 1 &&
+		expect_eq options_conflicting "$(counter options_conflicting)" 0
 }
 
 # The helper object holds the module: rmmod is refused while it exists
