@@ -4,9 +4,12 @@
  * sees, so tests can check what xt_TOA makes accept(), getpeername() and
  * getsockname() return.
  *
- *   toa-peer serve [--v4|--dual|--v6only] [--blocking] PORT
- *   toa-peer ask  [--sport P] [--timeout S] HOST PORT
- *   toa-peer hold [--sport P] [--timeout S] HOST PORT
+ *   toa-peer serve [--v4|--dual|--v6only] [--blocking] [--rst] PORT
+ *   toa-peer ask  [--sport P] [--timeout S] [--rst] HOST PORT
+ *   toa-peer hold [--sport P] [--timeout S] [--rst] HOST PORT
+ *
+ * --rst: every close of a connection aborts it (SO_LINGER 0: a RST, no
+ * FIN, no TIME_WAIT), as nginx's reset_timedout_connection does.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -46,9 +49,9 @@ static void die(const char *fmt, ...)
 __attribute__((noreturn))
 static void usage(void)
 {
-	fputs("usage: toa-peer serve [--v4|--dual|--v6only] [--blocking] PORT\n"
-	      "       toa-peer ask  [--sport P] [--timeout S] HOST PORT\n"
-	      "       toa-peer hold [--sport P] [--timeout S] HOST PORT\n",
+	fputs("usage: toa-peer serve [--v4|--dual|--v6only] [--blocking] [--rst] PORT\n"
+	      "       toa-peer ask  [--sport P] [--timeout S] [--rst] HOST PORT\n"
+	      "       toa-peer hold [--sport P] [--timeout S] [--rst] HOST PORT\n",
 	      stderr);
 	exit(2);
 }
@@ -112,6 +115,15 @@ static int send_line(int fd, const char *line)
 	printf("%s", line);
 	fflush(stdout);
 	return send(fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)n ? 0 : -1;
+}
+
+/* --rst: closing @fd aborts the connection with a RST. */
+static void abort_on_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+		die("SO_LINGER: %s", strerror(errno));
 }
 
 /* ---- serve ---------------------------------------------------------- */
@@ -211,6 +223,7 @@ static int cmd_serve(int argc, char **argv)
 		{ "dual", no_argument, NULL, 'd' },
 		{ "v6only", no_argument, NULL, '6' },
 		{ "blocking", no_argument, NULL, 'b' },
+		{ "rst", no_argument, NULL, 'r' },
 		{ 0 }
 	};
 	struct pollfd pfd[MAX_CONNS + 1];
@@ -218,7 +231,7 @@ static int cmd_serve(int argc, char **argv)
 	socklen_t sslen = sizeof(ss);
 	char a[ADDRSTRLEN];
 	enum serve_mode mode = MODE_V4;
-	int nconn = 0, blocking = 0, c;
+	int nconn = 0, blocking = 0, rst = 0, c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -226,6 +239,7 @@ static int cmd_serve(int argc, char **argv)
 		case 'd': mode = MODE_DUAL; break;
 		case '6': mode = MODE_V6ONLY; break;
 		case 'b': blocking = 1; break;
+		case 'r': rst = 1; break;
 		default: usage();
 		}
 	}
@@ -247,8 +261,11 @@ static int cmd_serve(int argc, char **argv)
 	while (blocking) {
 		int fd = serve_accept(pfd[0].fd);
 
-		if (fd >= 0)
-			close(fd);
+		if (fd < 0)
+			continue;
+		if (rst)
+			abort_on_close(fd);
+		close(fd);
 	}
 	for (;;) {
 		/* At the limit, leave new connections queued in the backlog. */
@@ -270,6 +287,8 @@ static int cmd_serve(int argc, char **argv)
 			int fd = serve_accept(pfd[0].fd);
 
 			if (fd >= 0) {
+				if (rst)
+					abort_on_close(fd);
 				nconn++;
 				pfd[nconn].fd = fd;
 				pfd[nconn].events = POLLIN;
@@ -394,19 +413,21 @@ static int cmd_client(int argc, char **argv, int hold)
 	static const struct option opts[] = {
 		{ "sport", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "rst", no_argument, NULL, 'r' },
 		{ 0 }
 	};
 	static struct linebuf lb;
 	char line[LINE_MAX_LEN], *in = NULL;
 	size_t insz = 0;
 	unsigned timeout = 10;
-	int sport = -1, fd, c;
+	int sport = -1, rst = 0, fd, c;
 	ssize_t n;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sport = parse_num(optarg, 65535, "source port"); break;
 		case 't': timeout = parse_num(optarg, 86400, "timeout"); break;
+		case 'r': rst = 1; break;
 		default: usage();
 		}
 	}
@@ -414,6 +435,9 @@ static int cmd_client(int argc, char **argv, int hold)
 		usage();
 
 	fd = client_connect(argv[optind], argv[optind + 1], sport, deadline_in(timeout));
+	/* Also when it dies waiting, the socket goes at once. */
+	if (rst)
+		abort_on_close(fd);
 	read_line(fd, &lb, line, timeout);
 	fputs(line, stdout);
 	fflush(stdout);	/* A coproc reader waits for each line. */
