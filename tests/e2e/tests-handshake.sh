@@ -99,6 +99,31 @@ server_ct_state() {
 	in_ns server conntrack -L -p tcp --orig-port-src "$1" 2>/dev/null | awk '{ print $4; exit }'
 }
 
+# A server that aborts each connection after its first line (SO_LINGER
+# 0: a RST, as nginx's reset_timedout_connection), on a port of its own
+# with the TOA rule; stopped when the test's subshell ends, and the
+# client's filter rules with it.
+ABORT_PORT=9030
+abort_server() {
+	trap 'pkill -f "toa-peer serve --v4 --blocking --rst"; in_ns client iptables-nft -F OUTPUT' EXIT
+	in_ns server "$IPT" -t mangle -A PREROUTING -s "$PROXY/32" -p tcp --dport "$ABORT_PORT" -j TOA || return 1
+	in_ns server "$TOOLS/toa-peer" serve --v4 --blocking --rst "$ABORT_PORT" >"$WORK/abort.log" 2>&1 &
+	wait_for 'grep -q "^listen=" "$WORK/abort.log"' || fail "the aborting server did not start"
+}
+
+# ask_abort P [toa-peer options]: one connection from client port P to it;
+# the line its application logged (the client may get the RST before the
+# line, and fail).
+ask_abort() {
+	local p=$1 n
+	shift
+	n=$(grep -c '^accept=' "$WORK/abort.log")
+	ask_peer --sport "$p" "$@" "$VIP" "$ABORT_PORT" >/dev/null 2>&1
+	wait_for "(( \$(grep -c '^accept=' '$WORK/abort.log') > $n ))" ||
+		fail "the aborting server accepted no connection" || return 1
+	grep '^accept=' "$WORK/abort.log" | tail -n 1
+}
+
 # next_client_on P N: the proxy's next client, 192.0.2.7:7777 by its TOA,
 # comes over the same addresses and ports as the connection from client
 # port P before (the proxy forgot it and SNATs to the same port): the
@@ -108,40 +133,38 @@ next_client_on() {
 	local got
 	in_ns proxy conntrack -D -p tcp --orig-port-src "$1" >/dev/null 2>&1
 	proxy_sends --syn 200 --addr "$NEXT" --port "$NEXT_PORT" || return 1
-	got=$(ask_peer --sport "$1" "$VIP" "$PEER_RULED") || return 1
+	got=$(ask_abort "$1") || return 1
 	expect_eq "next connection on the entry" "$got" \
-		"accept=$NEXT:$NEXT_PORT peer=$NEXT:$NEXT_PORT local=$SERVER:$PEER_RULED" || return 1
+		"accept=$NEXT:$NEXT_PORT peer=$NEXT:$NEXT_PORT local=$SERVER:$ABORT_PORT" || return 1
 	expect_eq handshakes_restarted "$(counter handshakes_restarted)" 1 &&
 		expect_eq sockets_attached "$(counter sockets_attached)" "$2"
 }
 
-# The server aborts a TOA connection (RST: SO_LINGER 0, nginx's
-# reset_timedout_connection); conntrack keeps the entry 10 s in CLOSE and
-# takes the proxy's next connection on the same ports into it.
+# The server aborts a TOA connection; conntrack keeps the entry 10 s in
+# CLOSE and takes the proxy's next connection on the same ports into it.
 t_entry_reused_after_server_rst() {
-	local p
+	local p got
 	p=$(sport)
-	server_rule && proxy_sends --syn 200 || return 1
-	held_peer "$p" || return 1
-	in_ns server ss -K -t "dport = :$p" >/dev/null
-	held_close
+	abort_server && proxy_sends --syn 200 || return 1
+	got=$(ask_abort "$p") || return 1
+	expect_eq "first connection" "$got" "accept=$CLIENT:$p peer=$CLIENT:$p local=$SERVER:$ABORT_PORT" ||
+		return 1
 	expect_eq "server's entry after the RST" "$(server_ct_state "$p")" CLOSE || return 1
 	next_client_on "$p" 2
 }
 
-# A TOA connection dies without the server's conntrack seeing its end (its
-# RSTs are lost): the entry stays ESTABLISHED and takes the proxy's next
-# connection on the same ports.
+# A TOA connection dies without the server's conntrack seeing its end (both
+# sides' RSTs are lost): the entry stays ESTABLISHED and takes the proxy's
+# next connection on the same ports.
 t_entry_reused_after_silent_death() {
-	local p
+	local p got
 	p=$(sport)
-	server_rule && proxy_sends --syn 200 || return 1
-	held_peer "$p" || return 1
+	abort_server && proxy_sends --syn 200 || return 1
 	in_ns server iptables-nft -t raw -A OUTPUT -p tcp --tcp-flags RST RST -j DROP &&
 		in_ns server iptables-nft -t raw -A PREROUTING -p tcp --tcp-flags RST RST -j DROP || return 1
-	in_ns server ss -K -t "dport = :$p" >/dev/null
-	in_ns client ss -K -t "sport = :$p" >/dev/null
-	held_close
+	got=$(ask_abort "$p" --rst) || return 1
+	expect_eq "first connection" "$got" "accept=$CLIENT:$p peer=$CLIENT:$p local=$SERVER:$ABORT_PORT" ||
+		return 1
 	in_ns server iptables-nft -t raw -F
 	expect_eq "server's entry" "$(server_ct_state "$p")" ESTABLISHED || return 1
 	next_client_on "$p" 2
@@ -154,13 +177,12 @@ t_entry_reused_half_open_syncookies() {
 	local p recv
 	p=$(sport)
 	recv=$(tcp_ext server SyncookiesRecv)
-	trap 'in_ns client iptables-nft -F OUTPUT' EXIT
 	in_ns server sysctl -qw net.ipv4.tcp_syncookies=2
-	server_rule && proxy_sends --syn 200 || return 1
+	abort_server && proxy_sends --syn 200 || return 1
 	in_ns client iptables-nft -A OUTPUT -p tcp --sport "$p" ! --syn -j DROP || return 1
-	ask_peer --sport "$p" --timeout 2 "$VIP" "$PEER_RULED" >/dev/null 2>&1 &&
+	# Gives up waiting for the line and aborts: its RST is dropped too.
+	ask_peer --sport "$p" --rst --timeout 5 "$VIP" "$ABORT_PORT" >/dev/null 2>&1 &&
 		fail "the handshake completed with its ACK dropped" && return 1
-	in_ns client ss -K -t "sport = :$p" >/dev/null
 	in_ns client iptables-nft -F OUTPUT
 	expect_eq "server's entry" "$(server_ct_state "$p")" SYN_RECV || return 1
 	next_client_on "$p" 1 || return 1
