@@ -48,9 +48,11 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 # path once rather than every test: it leaves out
 #   - the operator's guide (tests-guide.sh), the rule files, save/restore
 #     and iptables-translate: iptables and rule syntax, user space;
-#   - tests that differ from a kept one only in data the parser walks (kind
-#     numbers, forged or bad lengths): the parser is the same source as
-#     the host's ASan/UBSan unit tests and fuzzer;
+#   - tests that differ from a kept one only in data the parser and the
+#     handshake rules walk (kind numbers, forged, bad or agreeing
+#     options): both are the same source as the host's ASan/UBSan unit
+#     tests (and the parser the fuzzer's);
+#   - the legacy tools' copy of t_kind200_syn_nft (the same target);
 #   - the match's firewall recipes (the same match function as
 #     t_match_sport_and_families), netlink's permission checks (done by
 #     the generic netlink core), and the relay's no-room case (its
@@ -85,7 +87,8 @@ DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_r
 	t_entry_reused_after_server_rst t_nft_helper_autoload t_nft_helper_ack_both_malformed
 	t_nft_helper_syncookies t_nft_helper_ipv6_dual_stack t_nft_helper_forged_outside_source
 	t_nft_helper_one_kind t_nft_helper_unload_refused t_nft_translated_rules
-	t_syncookies_in_conntrack_zone)
+	t_syncookies_in_conntrack_zone t_malformed_options_ignored t_kind254_syn_and_ack
+	t_kind200_syn_legacy)
 debug_suite() {
 	passed=0 failed=0
 	echo "== debug kernel (the first build takes about 25 minutes, then it is cached)"
