@@ -9,7 +9,8 @@
  *   toa-peer hold [--sport P] [--timeout S] [--rst] HOST PORT
  *
  * --rst: every close of a connection aborts it (SO_LINGER 0: a RST, no
- * FIN, no TIME_WAIT), as nginx's reset_timedout_connection does.
+ * FIN, no TIME_WAIT), as nginx's reset_timedout_connection does; serve
+ * closes a connection so when its client sends anything.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -278,7 +279,7 @@ static int cmd_serve(int argc, char **argv)
 		for (int i = 1; i <= nconn; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if (serve_read(pfd[i].fd) < 0) {
+			if (rst || serve_read(pfd[i].fd) < 0) {
 				close(pfd[i].fd);
 				pfd[i--] = pfd[nconn--];
 			}
