@@ -9,7 +9,10 @@
  *     203.0.113.2:80 203.0.113.1:40511 [2001:db8::7]:51234 254
  *
  * with LOCAL and PEER as getsockname() and the kernel's getpeername() see
- * them.  toa_real_client() below is the part to copy into an application.
+ * them.  The file tells who is behind each connection: reading it needs
+ * CAP_NET_ADMIN in the namespace (as "toactl lookup" does), so this runs
+ * as root, or opens the file before dropping its privileges.
+ * toa_real_client() below is the part to copy into an application.
  *
  *   toa-lookup PORT   accept on 0.0.0.0:PORT; to each client send
  *                     "peer=ADDR:PORT client=ADDR:PORT" and close

@@ -80,8 +80,6 @@ typedef int (*toa_sock_fn)(void *arg, const struct sock *sk,
 			   const struct toa_addr *client);
 int toa_sock_walk(const struct net *net, unsigned int *bucket,
 		  unsigned int *skip, toa_sock_fn fn, void *arg);
-int toa_sock_proc_init(struct net *net);
-void toa_sock_proc_exit(struct net *net);
 
 /* toa_hooks.c: kprobes on the socket life cycle */
 int toa_hooks_init(void);
@@ -94,6 +92,7 @@ void toa_getname_exit(void);
 void toa_getname_listener(struct sock *listener);
 void toa_getname_socket(struct sock *sk, struct socket *sock);
 void toa_getname_forget(struct sock *sk);
+void toa_getname_ulp(struct sock *sk);
 
 /* toa_netlink.c: the generic netlink family (toactl) */
 int toa_netlink_init(void);

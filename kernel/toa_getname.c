@@ -8,7 +8,8 @@
  * ops for the address it returns and hands them to the new socket, which
  * keeps them for getpeername().  Sockets of other listeners keep the
  * kernel's ops and pay nothing.  (espintcp gives its sockets a copy of
- * inet_stream_ops the same way.)
+ * inet_stream_ops the same way.)  Our copy must not be copied in turn into
+ * a table that outlives us: see toa_getname_ulp().
  *
  * Unload gives the listeners their own ops back and waits for the callers
  * inside our getname.  A copy can still be in use after that: accepted
@@ -28,6 +29,7 @@
 #include <net/inet_common.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 #include "toa.h"
 
 struct toa_ops {
@@ -200,6 +202,28 @@ void toa_getname_socket(struct sock *sk, struct socket *sock)
 		toa_ops_swap(sock, t);
 }
 
+/*
+ * A ULP is about to be set on @sk.  kTLS copies the socket's ops into a
+ * table of its own, shared by every kTLS socket of the host and kept after
+ * we are gone (and espintcp does for IPv6): so a socket with our ops gets
+ * the kernel's back first.  kTLS then gives it ops of its own, built from
+ * the kernel's: accept() gave the client, getpeername() from then on gives
+ * the proxy.  If no ULP takes the socket, toa_getname_socket() gives our
+ * ops back.  Listeners are left alone: a ULP does not take a listener.
+ */
+void toa_getname_ulp(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;	/* its owner holds it */
+	struct toa_ops *t;
+
+	if (!sock || sk->sk_state == TCP_LISTEN ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
+		return;
+	t = toa_ops[sk->sk_family == AF_INET6];
+	if (t)
+		cmpxchg(&sock->ops, &t->ops, t->orig);
+}
+
 static struct toa_listener *toa_listener_lookup(const struct sock *sk)
 {
 	struct toa_listener *l;
@@ -211,9 +235,25 @@ static struct toa_listener *toa_listener_lookup(const struct sock *sk)
 	return NULL;
 }
 
+/* Under toa_listeners_lock: the listener gets the kernel's ops back. */
+static void toa_listener_drop(struct toa_listener *l)
+{
+	struct socket *sock;
+
+	read_lock_bh(&l->sk->sk_callback_lock);
+	sock = l->sk->sk_socket;
+	if (sock)
+		cmpxchg(&sock->ops, &l->ops->ops, l->ops->orig);
+	read_unlock_bh(&l->sk->sk_callback_lock);
+	hash_del_rcu(&l->node);
+	atomic_dec(&toa_listeners_count);
+	kfree_rcu(l, rcu);
+}
+
 /*
- * Every inet socket being destroyed comes here: only a listener of ours
- * takes the lock.
+ * Every TCP socket that closes comes here: only a listener of ours takes
+ * the lock.  The table never holds a closed socket, so its pointers are
+ * always to live ones.
  */
 void toa_getname_forget(struct sock *sk)
 {
@@ -229,11 +269,8 @@ void toa_getname_forget(struct sock *sk)
 		return;
 	spin_lock_bh(&toa_listeners_lock);
 	l = toa_listener_lookup(sk);
-	if (l) {
-		hash_del_rcu(&l->node);
-		atomic_dec(&toa_listeners_count);
-		kfree_rcu(l, rcu);
-	}
+	if (l)
+		toa_listener_drop(l);
 	spin_unlock_bh(&toa_listeners_lock);
 }
 
@@ -279,21 +316,12 @@ void toa_getname_exit(void)
 {
 	struct toa_listener *l;
 	struct hlist_node *tmp;
-	struct socket *sock;
 	unsigned int i;
 	int bkt;
 
 	spin_lock_bh(&toa_listeners_lock);
-	hash_for_each_safe(toa_listeners, bkt, tmp, l, node) {
-		read_lock_bh(&l->sk->sk_callback_lock);
-		sock = l->sk->sk_socket;
-		if (sock)
-			cmpxchg(&sock->ops, &l->ops->ops, l->ops->orig);
-		read_unlock_bh(&l->sk->sk_callback_lock);
-		hash_del_rcu(&l->node);
-		kfree_rcu(l, rcu);
-	}
-	atomic_set(&toa_listeners_count, 0);
+	hash_for_each_safe(toa_listeners, bkt, tmp, l, node)
+		toa_listener_drop(l);
 	spin_unlock_bh(&toa_listeners_lock);
 
 	for (i = 0; i < ARRAY_SIZE(toa_ops); i++)

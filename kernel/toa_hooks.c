@@ -1,8 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hooks into the socket layer, all kprobes (nothing in the kernel
- * image is patched, and unregistering waits for handlers in flight):
+ * The hooks into the socket layer.  Nothing in the kernel image is
+ * patched, and unregistering waits for handlers in flight.
  *
+ * Whatever frees memory or takes back a pointer we handed out is on a
+ * path that is never skipped; kprobes are skipped when another kprobe
+ * handler runs on the CPU (any perf or BPF kprobe of the operator's), so
+ * they only ever add a client, which a skipped hit merely leaves out:
+ *
+ *  - tracepoint inet_sock_set_state, to TCP_CLOSE: the socket is done
+ *    (it is freed only after this, and if it is connected again it is a
+ *    new connection): take back what we hung on it, and give a TOA
+ *    listener the kernel's ops back.
  *  - tcp_v4_syn_recv_sock / tcp_v6_syn_recv_sock return: a passive child
  *    socket was created from the packet completing the handshake (also on
  *    the SYN cookie path): give it the recorded client, and give its
@@ -11,7 +20,9 @@
  *    TOA socket's gets our ops if its listener's were not ours yet.
  *  - ipv6_setsockopt return, for IPV6_ADDRFORM only: the socket got the
  *    kernel's IPv4 ops; give it our copy of them.
- *  - inet_sock_destruct: free what we hung on the socket.
+ *  - tcp_set_ulp, a kprobe and a return probe: see toa_getname_ulp().
+ *    Its caller holds the socket lock in a system call, where no other
+ *    kprobe handler can be running, so it is never skipped.
  *
  * None runs for each call a socket makes: getname, which sockets call
  * again and again, is not hooked.  Only the first argument(s) and the
@@ -24,6 +35,7 @@
 #include <linux/in6.h>
 #include <linux/kprobes.h>
 #include <linux/net.h>
+#include <linux/tracepoint.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -100,13 +112,23 @@ static int toa_addrform_return(struct kretprobe_instance *ri,
 	return 0;
 }
 
-static int toa_destruct_pre(struct kprobe *p, struct pt_regs *regs)
+/* The tracepoint's prototype, the same from 6.1 to 7.x. */
+static void toa_state_change(void *data, const struct sock *sk,
+			     const int oldstate, const int newstate)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	if (newstate != TCP_CLOSE || sk->sk_protocol != IPPROTO_TCP)
+		return;
+	toa_sock_release((struct sock *)sk);
+	toa_getname_forget((struct sock *)sk);
+}
 
-	toa_sock_release(sk);
-	toa_getname_forget(sk);
-	return 0;
+static struct tracepoint *toa_state_tp;
+
+/* The tracepoint is not exported: look it up by name. */
+static void toa_find_state_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "inet_sock_set_state"))
+		toa_state_tp = tp;
 }
 
 /* sock_graft(), under the socket's callback lock: accept() found it. */
@@ -117,16 +139,39 @@ static int toa_graft_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* Registered first and unregistered last: it frees what the others hang. */
-static struct kprobe toa_destruct_probe = {
-	.symbol_name	= "inet_sock_destruct",
-	.pre_handler	= toa_destruct_pre,
+static int toa_ulp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	toa_getname_ulp((struct sock *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe toa_kprobes[] = {
+	{ .symbol_name = "security_sock_graft", .pre_handler = toa_graft_pre },
+	{ .symbol_name = "tcp_set_ulp", .pre_handler = toa_ulp_pre },
+};
+static struct kprobe *toa_kprobe_ptrs[ARRAY_SIZE(toa_kprobes)];
+
+struct toa_ulp_call {
+	struct sock *sk;
 };
 
-static struct kprobe toa_graft_probe = {
-	.symbol_name	= "security_sock_graft",
-	.pre_handler	= toa_graft_pre,
-};
+static int toa_ulp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct toa_ulp_call *call = (void *)ri->data;
+
+	call->sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	return 0;
+}
+
+/* No ULP took the socket: a TOA socket gets our ops back. */
+static int toa_ulp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct toa_ulp_call *call = (void *)ri->data;
+
+	if (regs_return_value(regs))
+		toa_getname_socket(call->sk, call->sk->sk_socket);
+	return 0;
+}
 
 #define TOA_KRETPROBE(sym, entry, ret, call)		\
 	{						\
@@ -143,15 +188,18 @@ static struct kretprobe toa_kretprobes[] = {
 		      toa_syn_recv_return, toa_syn_recv_call),
 	TOA_KRETPROBE("ipv6_setsockopt", toa_addrform_entry,
 		      toa_addrform_return, toa_addrform_call),
+	TOA_KRETPROBE("tcp_set_ulp", toa_ulp_entry, toa_ulp_return,
+		      toa_ulp_call),
 };
 static struct kretprobe *toa_kretprobe_ptrs[ARRAY_SIZE(toa_kretprobes)];
 
 unsigned long toa_hooks_missed(void)
 {
-	unsigned long missed = toa_destruct_probe.nmissed +
-			       toa_graft_probe.nmissed;
+	unsigned long missed = 0;
 	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(toa_kprobes); i++)
+		missed += toa_kprobes[i].nmissed;
 	for (i = 0; i < ARRAY_SIZE(toa_kretprobes); i++)
 		missed += toa_kretprobes[i].nmissed +
 			  toa_kretprobes[i].kp.nmissed;
@@ -163,15 +211,23 @@ int toa_hooks_init(void)
 	unsigned int i;
 	int ret;
 
+	for_each_kernel_tracepoint(toa_find_state_tp, NULL);
+	if (!toa_state_tp) {
+		pr_err("xt_TOA: the kernel has no inet_sock_set_state tracepoint (CONFIG_TRACEPOINTS)\n");
+		return -ENOENT;
+	}
 	ret = toa_getname_init();
 	if (ret)
 		return ret;
-	ret = register_kprobe(&toa_destruct_probe);
+	/* First: it takes back what the others hand out. */
+	ret = tracepoint_probe_register(toa_state_tp, toa_state_change, NULL);
 	if (ret)
 		goto err_getname;
-	ret = register_kprobe(&toa_graft_probe);
+	for (i = 0; i < ARRAY_SIZE(toa_kprobes); i++)
+		toa_kprobe_ptrs[i] = &toa_kprobes[i];
+	ret = register_kprobes(toa_kprobe_ptrs, ARRAY_SIZE(toa_kprobe_ptrs));
 	if (ret)
-		goto err_destruct;
+		goto err_tracepoint;
 	for (i = 0; i < ARRAY_SIZE(toa_kretprobes); i++) {
 		/* IPV6_ADDRFORM may sleep in lock_sock(): room for sleepers. */
 		toa_kretprobes[i].maxactive = max(128U, 16 * num_possible_cpus());
@@ -181,25 +237,27 @@ int toa_hooks_init(void)
 				  ARRAY_SIZE(toa_kretprobe_ptrs));
 	if (!ret)
 		return 0;
-	unregister_kprobe(&toa_graft_probe);
-err_destruct:
-	unregister_kprobe(&toa_destruct_probe);
+	unregister_kprobes(toa_kprobe_ptrs, ARRAY_SIZE(toa_kprobe_ptrs));
+err_tracepoint:
+	tracepoint_probe_unregister(toa_state_tp, toa_state_change, NULL);
+	tracepoint_synchronize_unregister();
 err_getname:
-	pr_err("xt_TOA: cannot probe the socket functions: %d\n", ret);
+	pr_err("xt_TOA: cannot hook the socket functions: %d\n", ret);
 	toa_getname_exit();
 	return ret;
 }
 
 /*
  * Stop attaching, give the listeners their ops back, hand back every
- * socket, stop freeing.
+ * socket, stop taking back.
  */
 void toa_hooks_exit(void)
 {
 	unregister_kretprobes(toa_kretprobe_ptrs,
 			      ARRAY_SIZE(toa_kretprobe_ptrs));
-	unregister_kprobe(&toa_graft_probe);
+	unregister_kprobes(toa_kprobe_ptrs, ARRAY_SIZE(toa_kprobe_ptrs));
 	toa_getname_exit();
 	toa_sock_release_all();
-	unregister_kprobe(&toa_destruct_probe);
+	tracepoint_probe_unregister(toa_state_tp, toa_state_change, NULL);
+	tracepoint_synchronize_unregister();
 }

@@ -11,12 +11,12 @@
  *   toa_handshake.c  which TOA a socket may believe: its own handshake's
  *   toa_conntrack.c  per-connection storage (conntrack helper data), and
  *                    the "toa" helpers of nftables' "ct helper set"
- *   toa_hooks.c      kprobes: socket creation, accept, IPV6_ADDRFORM, destruction
+ *   toa_hooks.c      hooks: socket creation, accept, IPV6_ADDRFORM, ULPs, close
  *   toa_getname.c    the getname that TOA listeners give accept()ed sockets
- *   toa_sock.c       per-socket storage (sk_user_data)
+ *   toa_sock.c       per-socket storage (sk_user_data), and its list in
+ *                    /proc/net/xt_TOA_sockets
  *   toa_stats.c      per-namespace counters in /proc/net/xt_TOA
  *   toa_netlink.c    generic netlink family: counters, lookup, dump (toactl)
- *   (toa_sock.c also lists the TOA sockets in /proc/net/xt_TOA_sockets)
  */
 #include <linux/module.h>
 #include "toa.h"
@@ -25,15 +25,15 @@ static int __init toa_init(void)
 {
 	int ret;
 
-	ret = toa_sock_init();
+	ret = toa_stats_init();
 	if (ret)
 		return ret;
-	ret = toa_stats_init();	/* the /proc files read the socket table */
-	if (ret)
-		goto err_sock;
-	ret = toa_ct_init();
+	ret = toa_sock_init();
 	if (ret)
 		goto err_stats;
+	ret = toa_ct_init();
+	if (ret)
+		goto err_sock;
 	ret = toa_hooks_init();
 	if (ret)
 		goto err_ct;
@@ -56,10 +56,10 @@ err_hooks:
 	toa_hooks_exit();
 err_ct:
 	toa_ct_exit();
-err_stats:
-	toa_stats_exit();
 err_sock:
 	toa_sock_exit();
+err_stats:
+	toa_stats_exit();
 	return ret;
 }
 
@@ -71,8 +71,8 @@ static void __exit toa_exit(void)
 	toa_target_exit();
 	toa_ct_exit();
 	toa_hooks_exit();
-	toa_stats_exit();
 	toa_sock_exit();
+	toa_stats_exit();
 }
 
 module_init(toa_init);

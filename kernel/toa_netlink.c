@@ -61,6 +61,19 @@ static int toa_nl_put_socket(struct sk_buff *skb, const struct sock *sk,
 	return 0;
 }
 
+/* The namespace's counters, and the kprobe hits skipped (all namespaces). */
+static int toa_nl_put_stats(struct sk_buff *skb, const struct net *net)
+{
+	struct nlattr *nest = nla_nest_start(skb, XT_TOA_A_STATS);
+
+	if (!nest || toa_stats_fill(skb, net) ||
+	    nla_put_u64_64bit(skb, XT_TOA_STAT_HOOKS_MISSED,
+			      toa_hooks_missed(), XT_TOA_STAT_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int toa_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -71,7 +84,7 @@ static int toa_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &toa_genl_family, 0,
 				XT_TOA_CMD_GET_STATS);
-	if (!hdr || toa_stats_fill(msg, genl_info_net(info))) {
+	if (!hdr || toa_nl_put_stats(msg, genl_info_net(info))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

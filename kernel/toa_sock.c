@@ -7,10 +7,12 @@
  *  - we only claim it when it is empty, and mark the value NOCOPY;
  *  - we never read through someone else's pointer: a socket is ours only
  *    if sk_user_data equals the entry that our own table holds for it;
- *  - the table is also how the entry is found again when the socket is
- *    destroyed (even if another user overwrote the field meanwhile), or
- *    when the module is unloaded with TOA sockets still open.
- * Entries are freed exactly once, by whoever unlinks them from the table.
+ *  - the table is also how the entry is found again when the socket
+ *    closes (even if another user overwrote the field meanwhile), or when
+ *    the module is unloaded with TOA sockets still open.
+ * A socket leaves the table when it closes, on a tracepoint that is never
+ * skipped, and it is freed only after that: so every socket in the table
+ * is alive.  Entries are freed exactly once, by whoever unlinks them.
  */
 #include <linux/hash.h>
 #include <linux/proc_fs.h>
@@ -139,7 +141,7 @@ bool toa_sock_client(const struct sock *sk, struct toa_addr *client)
 	return ours;
 }
 
-/* The socket is being destroyed: nothing else references it any more. */
+/* The socket closes: it is no longer the connection that had the client. */
 void toa_sock_release(struct sock *sk)
 {
 	u32 bucket = toa_sock_bucket(sk);
@@ -147,6 +149,11 @@ void toa_sock_release(struct sock *sk)
 	struct toa_sock *t;
 
 	if (!atomic_read(&toa_sock_count))
+		return;
+	rcu_read_lock();	/* only a TOA socket takes the lock */
+	t = toa_sock_lookup(sk, bucket);
+	rcu_read_unlock();
+	if (!t)
 		return;
 	spin_lock_irqsave(toa_sock_lock(bucket), flags);
 	t = toa_sock_lookup(sk, bucket);
@@ -165,7 +172,7 @@ void toa_sock_release(struct sock *sk)
 
 /*
  * Module unload: give every open TOA socket back its plain address.  The
- * getname and socket hooks are gone; the destroy hook is still registered
+ * getname and socket hooks are gone; the close hook is still registered
  * and serialises with us on the bucket lock, so a socket found here stays
  * allocated while we touch it.
  */
@@ -187,7 +194,9 @@ void toa_sock_release_all(void)
 			    toa_sock_user_data(t))
 				rcu_assign_pointer(__sk_user_data(sk), NULL);
 			write_unlock(&sk->sk_callback_lock);
-			toa_stat_inc(sock_net(sk), TOA_STAT_SOCKETS_RELEASED);
+			if (check_net(sock_net(sk)))
+				toa_stat_inc(sock_net(sk),
+					     TOA_STAT_SOCKETS_RELEASED);
 			kfree_rcu(t, rcu);
 		}
 		spin_unlock_irqrestore(toa_sock_lock(bucket), flags);
@@ -220,6 +229,8 @@ int toa_sock_walk(const struct net *net, unsigned int *bucket,
 	int err = 0;
 
 	for (; *bucket < (1 << TOA_SOCK_HASH_BITS); (*bucket)++, *skip = 0) {
+		if (hlist_empty(&toa_sock_hash[*bucket]))
+			continue;	/* most: no lock */
 		n = 0;
 		spin_lock_irqsave(toa_sock_lock(*bucket), flags);
 		hlist_for_each_entry(t, &toa_sock_hash[*bucket], node) {
@@ -237,57 +248,135 @@ int toa_sock_walk(const struct net *net, unsigned int *bucket,
 	return 0;
 }
 
-static int toa_sock_seq_entry(void *arg, const struct sock *sk,
-			      const struct toa_addr *client)
-{
-	const struct inet_sock *inet = inet_sk(sk);
-	struct seq_file *m = arg;
-
-	if (sk->sk_family == AF_INET6) {
-		toa_seq_addr(m, true, &sk->sk_v6_rcv_saddr, inet->inet_sport);
-		seq_putc(m, ' ');
-		toa_seq_addr(m, true, &sk->sk_v6_daddr, inet->inet_dport);
-	} else {
-		toa_seq_addr(m, false, &inet->inet_rcv_saddr, inet->inet_sport);
-		seq_putc(m, ' ');
-		toa_seq_addr(m, false, &inet->inet_daddr, inet->inet_dport);
-	}
-	seq_putc(m, ' ');
-	toa_seq_addr(m, client->v6, &client->addr, client->port);
-	seq_printf(m, " %u\n", client->kind);
-	return 0;
-}
-
 /*
  * /proc/net/xt_TOA_sockets: "LOCAL PEER CLIENT KIND" for each TOA socket
  * of the namespace, addresses as the kernel sees them and the client the
  * proxy reported.  An application finds its connection here when its
  * socket family cannot hold the client (an IPv6 client on an AF_INET
- * socket, behind NAT64).  Readable by all, like /proc/net/tcp, which shows
- * the same connections.
+ * socket, behind NAT64).  As private as toactl's netlink dump: mode 0400,
+ * and the opener needs CAP_NET_ADMIN in the namespace.  Each socket is one
+ * record, copied out under its bucket's lock; a read resumes at the
+ * walk's cursor, so a large table is walked once, however many reads.
  */
+struct toa_sock_iter {
+	struct seq_net_private p;	/* first: proc_create_net() */
+	unsigned int bucket, skip;	/* the walk's cursor */
+	loff_t pos;			/* the record at the cursor */
+	/* The record: the socket's addresses, and its client. */
+	bool v6;
+	struct in6_addr saddr, daddr;
+	__be32 saddr4, daddr4;
+	__be16 sport, dport;
+	struct toa_addr client;
+};
+
+static int toa_sock_seq_copy(void *arg, const struct sock *sk,
+			     const struct toa_addr *client)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct toa_sock_iter *it = arg;
+
+	it->v6 = sk->sk_family == AF_INET6;
+	if (it->v6) {
+		it->saddr = sk->sk_v6_rcv_saddr;
+		it->daddr = sk->sk_v6_daddr;
+	} else {
+		it->saddr4 = inet->inet_rcv_saddr;
+		it->daddr4 = inet->inet_daddr;
+	}
+	it->sport = inet->inet_sport;
+	it->dport = inet->inet_dport;
+	it->client = *client;
+	return 1;	/* one at a time: stop on it */
+}
+
+/* The record at the cursor, or NULL at the end. */
+static void *toa_sock_seq_fetch(struct seq_file *m)
+{
+	struct toa_sock_iter *it = m->private;
+
+	return toa_sock_walk(seq_file_net(m), &it->bucket, &it->skip,
+			     toa_sock_seq_copy, it) ? it : NULL;
+}
+
+static void *toa_sock_seq_start(struct seq_file *m, loff_t *pos)
+{
+	struct toa_sock_iter *it = m->private;
+
+	if (!file_ns_capable(m->file, seq_file_net(m)->user_ns, CAP_NET_ADMIN))
+		return ERR_PTR(-EPERM);
+	if (*pos != it->pos || !*pos) {	/* a seek: walk again */
+		it->bucket = 0;
+		it->skip = 0;
+		for (it->pos = 0; it->pos < *pos; it->pos++) {
+			if (!toa_sock_seq_fetch(m))
+				return NULL;
+			it->skip++;
+		}
+	}
+	return toa_sock_seq_fetch(m);
+}
+
+static void *toa_sock_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct toa_sock_iter *it = m->private;
+
+	it->skip++;
+	it->pos = ++*pos;
+	return toa_sock_seq_fetch(m);
+}
+
+static void toa_sock_seq_stop(struct seq_file *m, void *v)
+{
+}
+
 static int toa_sock_seq_show(struct seq_file *m, void *v)
 {
-	unsigned int bucket = 0, skip = 0;
+	struct toa_sock_iter *it = v;
 
-	return toa_sock_walk(seq_file_single_net(m), &bucket, &skip,
-			     toa_sock_seq_entry, m);
+	if (it->v6) {
+		toa_seq_addr(m, true, &it->saddr, it->sport);
+		seq_putc(m, ' ');
+		toa_seq_addr(m, true, &it->daddr, it->dport);
+	} else {
+		toa_seq_addr(m, false, &it->saddr4, it->sport);
+		seq_putc(m, ' ');
+		toa_seq_addr(m, false, &it->daddr4, it->dport);
+	}
+	seq_putc(m, ' ');
+	toa_seq_addr(m, it->client.v6, &it->client.addr, it->client.port);
+	seq_printf(m, " %u\n", it->client.kind);
+	return 0;
 }
 
-int toa_sock_proc_init(struct net *net)
+static const struct seq_operations toa_sock_seq_ops = {
+	.start	= toa_sock_seq_start,
+	.next	= toa_sock_seq_next,
+	.stop	= toa_sock_seq_stop,
+	.show	= toa_sock_seq_show,
+};
+
+static int __net_init toa_sock_net_init(struct net *net)
 {
-	return proc_create_net_single("xt_TOA_sockets", 0444, net->proc_net,
-				      toa_sock_seq_show, NULL) ? 0 : -ENOMEM;
+	return proc_create_net("xt_TOA_sockets", 0400, net->proc_net,
+			       &toa_sock_seq_ops,
+			       sizeof(struct toa_sock_iter)) ? 0 : -ENOMEM;
 }
 
-void toa_sock_proc_exit(struct net *net)
+static void __net_exit toa_sock_net_exit(struct net *net)
 {
 	remove_proc_entry("xt_TOA_sockets", net->proc_net);
 }
 
+static struct pernet_operations toa_sock_net_ops = {
+	.init	= toa_sock_net_init,
+	.exit	= toa_sock_net_exit,
+};
+
 int toa_sock_init(void)
 {
 	unsigned int i;
+	int ret;
 
 	toa_sock_hash = kvcalloc(1 << TOA_SOCK_HASH_BITS,
 				 sizeof(*toa_sock_hash), GFP_KERNEL);
@@ -295,11 +384,15 @@ int toa_sock_init(void)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(toa_sock_locks); i++)
 		spin_lock_init(&toa_sock_locks[i]);
-	return 0;
+	ret = register_pernet_subsys(&toa_sock_net_ops);
+	if (ret)
+		kvfree(toa_sock_hash);
+	return ret;
 }
 
 void toa_sock_exit(void)
 {
+	unregister_pernet_subsys(&toa_sock_net_ops);
 	WARN_ON(atomic_read(&toa_sock_count));
 	/* No reader is left (all hooks are gone); wait for kfree_rcu. */
 	rcu_barrier();

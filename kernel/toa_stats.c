@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per network namespace state: the counters, shown in /proc/net/xt_TOA as
- * "name value" lines and over netlink, the generation of the namespace's
- * TOA sockets, and the namespace's /proc/net files.  Counters are per-CPU
- * so that the packet path never shares a cache line between CPUs.
+ * "name value" lines and over netlink, and the generation of the
+ * namespace's TOA sockets.  Counters are per-CPU so that the packet path
+ * never shares a cache line between CPUs.  A leaf: it calls nothing else
+ * of the module.
  */
 #include <linux/netfilter/xt_TOA_genl.h>
 #include <linux/percpu.h>
@@ -81,34 +82,20 @@ static int toa_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < TOA_STAT_MAX; i++)
 		seq_printf(m, "%s %llu\n", toa_stat_info[i].name,
 			   toa_stat_sum(tn, i));
-	/* kprobe instances are shared by all namespaces. */
-	seq_printf(m, "hooks_missed %lu\n", toa_hooks_missed());
 	return 0;
 }
 
-/* XT_TOA_A_STATS: the same values as /proc/net/xt_TOA. */
+/* Inside XT_TOA_A_STATS: the same values as /proc/net/xt_TOA. */
 int toa_stats_fill(struct sk_buff *skb, const struct net *net)
 {
 	struct toa_net *tn = net_generic(net, toa_net_id);
-	struct nlattr *nest;
 	unsigned int i;
 
-	nest = nla_nest_start(skb, XT_TOA_A_STATS);
-	if (!nest)
-		return -EMSGSIZE;
 	for (i = 0; i < TOA_STAT_MAX; i++)
 		if (nla_put_u64_64bit(skb, toa_stat_info[i].attr,
 				      toa_stat_sum(tn, i), XT_TOA_STAT_PAD))
-			goto cancel;
-	if (nla_put_u64_64bit(skb, XT_TOA_STAT_HOOKS_MISSED,
-			      toa_hooks_missed(), XT_TOA_STAT_PAD))
-		goto cancel;
-	nla_nest_end(skb, nest);
+			return -EMSGSIZE;
 	return 0;
-
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
 }
 
 /*
@@ -137,24 +124,17 @@ static int __net_init toa_net_init(struct net *net)
 	if (!tn->stats)
 		return -ENOMEM;
 	if (!proc_create_net_single("xt_TOA", 0444, net->proc_net,
-				    toa_stats_show, NULL))
-		goto err_stats;
-	if (toa_sock_proc_init(net))
-		goto err_proc;
+				    toa_stats_show, NULL)) {
+		free_percpu(tn->stats);
+		return -ENOMEM;
+	}
 	return 0;
-
-err_proc:
-	remove_proc_entry("xt_TOA", net->proc_net);
-err_stats:
-	free_percpu(tn->stats);
-	return -ENOMEM;
 }
 
 static void __net_exit toa_net_exit(struct net *net)
 {
 	struct toa_net *tn = net_generic(net, toa_net_id);
 
-	toa_sock_proc_exit(net);
 	remove_proc_entry("xt_TOA", net->proc_net);
 	free_percpu(tn->stats);
 }

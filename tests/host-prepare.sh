@@ -33,6 +33,8 @@ host_prepare() {
 
 	make -s KDIR="$KDIR" >"$out/build.log" 2>&1 &&
 		make -s -C tests/tools >>"$out/build.log" 2>&1 &&
+		test_kmods "$KDIR" "$KVER" >>"$out/build.log" 2>&1 &&
+		test_kmods "/usr/src/linux-headers-${LTS_KVERS[1]}" "${LTS_KVERS[1]}" >>"$out/build.log" 2>&1 &&
 		make -s -C examples >>"$out/build.log" 2>&1 ||
 		{ cat "$out/build.log"; echo "build failed" >&2; return 1; }
 
@@ -48,6 +50,14 @@ host_prepare() {
 		{ echo "staging the install failed" >&2; return 1; }
 }
 
+# test_kmods KDIR KVER: the test modules of tests/kmod, which only the
+# test VMs load, built for one kernel into tests/.cache/kmod-KVER.
+test_kmods() {
+	local dir=$TOP/tests/.cache/kmod-$2
+	rm -rf "$dir" && mkdir -p "$dir" && cp tests/kmod/Kbuild tests/kmod/*.c "$dir/" &&
+		make -s -C "$1" M="$dir" modules
+}
+
 # debug_prepare: the KASAN + lockdep + kmemleak kernel (built once, cached),
 # xt_TOA built against it out of the source tree, and a staged install of
 # both. Sets DKIMG, DKVER, DSTAGE.
@@ -60,7 +70,8 @@ debug_prepare() {
 	rm -rf "$build"
 	mkdir -p "$build"
 	cp -r kernel include "$build/"
-	make -s -C "$build/kernel" KDIR="$tree" >"$out/build-debug.log" 2>&1 ||
+	make -s -C "$build/kernel" KDIR="$tree" >"$out/build-debug.log" 2>&1 &&
+		test_kmods "$tree" "$DKVER" >>"$out/build-debug.log" 2>&1 ||
 		{ cat "$out/build-debug.log"; return 1; }
 	DSTAGE=$TOP/tests/.cache/stage-$DKVER
 	rm -rf "$DSTAGE"

@@ -253,6 +253,62 @@ t_unload_reload_with_open_connection() {
 	held_close
 }
 
+# kTLS copies the ops of the first socket it takes, per family, into a
+# table shared by every kTLS socket of the host, which outlives rmmod: a
+# TOA socket must have the kernel's ops when a ULP takes it. A TCP_ULP that
+# fails leaves the client; after kTLS, getpeername() gives the proxy
+# (accept() gave the client). After rmmod, kTLS sockets that never saw TOA
+# call getpeername(): no oops. Both tables: the IPv4 one, and the IPv6 one
+# through a dual-stack socket.
+t_ktls_then_unload() {
+	local p out
+	server_rule && proxy_sends --syn 200 || return 1
+	for port in "$PEER_RULED" "$PEER_DUAL"; do
+		p=$(sport)
+		hold "$p" "$VIP" "$port" || return 1
+		expect_match "held on $port" "$held_line" "^accept=(\[::ffff:)?$CLIENT(\])?:$p " || return 1
+		held_asks "(\[::ffff:)?$CLIENT(\])?:$p" U &&
+			held_asks "(\[::ffff:)?$PROXY(\])?:[0-9]+" K || return 1
+		held_close
+	done
+	in_ns server "$IPT" -t mangle -F
+	unload_module || return 1
+	out=$(in_ns server "$TOOLS/toa-ktls" 2>&1) ||
+		fail "kTLS after rmmod: $out" || return 1
+	expect_eq "kTLS sockets after rmmod" "$(echo $out)" "v4 peer=127.0.0.1 v6 peer=::1" || return 1
+	modprobe xt_TOA
+}
+
+# A TOA socket freed inside another kprobe's handler, where the kernel
+# skips every kprobe hit (an operator's perf or BPF kprobe does the same
+# to ours): the test module tests/kmod/toa_close_test.c holds the server's
+# socket past its close() and drops it from its own kprobe. The socket
+# left the module's table when it closed, so the proc file, the netlink
+# dump and rmmod find nothing of it, and the counters add up.
+t_socket_freed_inside_foreign_kprobe() {
+	local ko p
+	ko=$TOP/tests/.cache/kmod-$(uname -r)/toa_close_test.ko
+	[[ -f $ko ]] || fail "no test module $ko (tests/host-prepare.sh builds it)" || return 1
+	server_rule && proxy_sends --syn 200 || return 1
+	mark_counters
+	p=$(sport)
+	held_peer "$p" || return 1
+	insmod "$ko" port="$PEER_RULED" then="$PEER_PLAIN" || return 1
+	held_close
+	wait_for "[[ -z \$(in_ns server ss -Htan '( sport = :$PEER_RULED and dport = :$p )') ]]" ||
+		fail "the server's socket did not close: $(in_ns server ss -tan "dport = :$p")" || return 1
+	ask_peer "$VIP" "$PEER_PLAIN" >/dev/null || return 1
+	wait_for "dmesg | grep -q 'toa_close_test: dropped the socket'" ||
+		fail "the test module did not drop the socket in its handler" || return 1
+	rmmod toa_close_test || return 1
+	expect_eq "TOA sockets listed" "$(in_ns server cat /proc/net/xt_TOA_sockets)" "" &&
+		expect_eq "toactl list" "$(in_ns server toactl list | tail -n +2)" "" &&
+		expect_eq sockets_attached "$(counter sockets_attached)" 1 &&
+		expect_eq sockets_released "$(counter sockets_released)" 1 || return 1
+	in_ns server "$IPT" -t mangle -F
+	unload_module && modprobe xt_TOA
+}
+
 BLOCKING_PORT=9020
 
 blocking_rule() {

@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -208,6 +209,14 @@ static int serve_read(int fd)
 		if (buf[i] == 'A' &&
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_ADDRFORM, &inet, sizeof(inet)) < 0)
 			fprintf(stderr, "toa-peer: IPV6_ADDRFORM: %s\n", strerror(errno));
+		/* "K": kTLS takes the socket (TCP_ULP "tls", no keys: plain). */
+		if (buf[i] == 'K' &&
+		    setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")) < 0)
+			fprintf(stderr, "toa-peer: TCP_ULP tls: %s\n", strerror(errno));
+		/* "U": a TCP_ULP that fails (no such ULP). */
+		if (buf[i] == 'U' &&
+		    setsockopt(fd, IPPROTO_TCP, TCP_ULP, "none", sizeof("none")) == 0)
+			fprintf(stderr, "toa-peer: TCP_ULP none succeeded\n");
 		if (buf[i] != '\n')
 			continue;
 		snprintf(line, sizeof(line), "peer=%s\n", fmt_name(fd, 1, p));
