@@ -6,7 +6,7 @@
  * owns 32 bytes of private data in the helper extension (nf_conn_help.data).
  * The TOA target attaches the "toa" helper to a new connection exactly like
  * nftables' "ct helper set" does; conntrack frees the data with the entry
- * and unregistering the helper detaches it from every entry.  One
+ * and unregistering the helper stops it on every entry.  One
  * connection has at most one helper: one that already has ftp or sip cannot
  * be given TOA.
  *
@@ -26,6 +26,7 @@
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 #include "toa.h"
+#include "toa_compat.h"
 #include "toa_handshake.h"
 
 /*
@@ -181,10 +182,6 @@ static void toa_ct_inspect(struct net *net, const struct sk_buff *skb,
 static int toa_helper_help(struct sk_buff *skb, unsigned int protoff,
 			   struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 
-static const struct nf_conntrack_expect_policy toa_expect_policy = {
-	.name = "toa",
-};
-
 /*
  * The kernel refuses two helpers of one tuple (a remnant of assigning
  * helpers by port, gone since 6.0): a port no helper uses, and nothing
@@ -198,7 +195,7 @@ static const struct nf_conntrack_expect_policy toa_expect_policy = {
 		.tuple.src.u.tcp.port	= cpu_to_be16(id),	\
 		.tuple.dst.protonum	= IPPROTO_TCP,		\
 		.help			= toa_helper_help,	\
-		.expect_policy		= &toa_expect_policy,	\
+		TOA_COMPAT_EXPECT_POLICY({ .name = "toa" }),	\
 	}
 #define TOA_HELPERS(str, id)					\
 	TOA_HELPER(str, NFPROTO_IPV4, id), TOA_HELPER(str, NFPROTO_IPV6, id)
@@ -208,7 +205,8 @@ static const struct nf_conntrack_expect_policy toa_expect_policy = {
 
 /*
  * Per kind set, per --toa-from, IPv4 and IPv6; the target attaches the
- * first two.  MODULE_ALIAS_NFCT_HELPER() below names each.
+ * first two.  MODULE_ALIAS_NFCT_HELPER() below names each.  Conntrack
+ * may register copies: toa_helpers_reg[] are the helpers it uses.
  */
 static struct nf_conntrack_helper toa_helpers[] __read_mostly = {
 	TOA_HELPERS_FROM("toa", 1),
@@ -216,6 +214,7 @@ static struct nf_conntrack_helper toa_helpers[] __read_mostly = {
 	TOA_HELPERS_FROM("toa-253", 7),
 	TOA_HELPERS_FROM("toa-254", 10),
 };
+static struct nf_conntrack_helper *toa_helpers_reg[ARRAY_SIZE(toa_helpers)];
 
 #define TOA_HELPER_FROMS	3
 static const u8 toa_helper_kinds[] = {
@@ -234,10 +233,22 @@ TOA_ALIASES("toa-200");
 TOA_ALIASES("toa-253");
 TOA_ALIASES("toa-254");
 
+/* The index in toa_helpers[] of @helper if it is registered, or -1. */
+static int toa_helper_index(const struct nf_conntrack_helper *helper)
+{
+	unsigned int i;
+
+	if (!helper)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(toa_helpers_reg); i++)
+		if (toa_helpers_reg[i] == helper)
+			return i;
+	return -1;
+}
+
 static bool toa_helper_is_ours(const struct nf_conntrack_helper *helper)
 {
-	return helper >= toa_helpers &&
-	       helper < toa_helpers + ARRAY_SIZE(toa_helpers);
+	return toa_helper_index(helper) >= 0;
 }
 
 /*
@@ -250,13 +261,13 @@ static int toa_helper_help(struct sk_buff *skb, unsigned int protoff,
 {
 	struct nf_conn_help *help = nfct_help(ct);
 	struct toa_hs *hs = (struct toa_hs *)help->data;
-	unsigned int i;
+	int i;
 
 	if (CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL ||
 	    READ_ONCE(hs->flags) & TOA_HS_BY_TARGET)
 		return NF_ACCEPT;
 	/* Its name: two helpers per name, TOA_HELPER_FROMS names per kind set. */
-	i = (rcu_dereference(help->helper) - toa_helpers) / 2;
+	i = toa_helper_index(rcu_dereference(help->helper)) / 2;
 	toa_ct_inspect(nf_ct_net(ct), skb, protoff, ct, hs,
 		       toa_helper_kinds[i / TOA_HELPER_FROMS],
 		       toa_helper_froms[i % TOA_HELPER_FROMS]);
@@ -270,7 +281,7 @@ static int toa_helper_help(struct sk_buff *skb, unsigned int protoff,
 static struct toa_hs *toa_ct_storage(struct nf_conn *ct, enum toa_stat *why)
 {
 	struct nf_conn_help *help = nfct_help(ct);
-	const struct nf_conntrack_helper *helper;
+	struct nf_conntrack_helper *helper;
 
 	if (help) {
 		helper = rcu_dereference(help->helper);
@@ -294,8 +305,9 @@ static struct toa_hs *toa_ct_storage(struct nf_conn *ct, enum toa_stat *why)
 		}
 	}
 	*(struct toa_hs *)help->data = (struct toa_hs){};
-	rcu_assign_pointer(help->helper,
-			   &toa_helpers[nf_ct_l3num(ct) == NFPROTO_IPV6]);
+	helper = toa_helpers_reg[nf_ct_l3num(ct) == NFPROTO_IPV6];
+	toa_compat_helper_get(helper);
+	rcu_assign_pointer(help->helper, helper);
 	/* Keeps conntrack from re-looking-up (and dropping) the helper. */
 	set_bit(IPS_HELPER_BIT, &ct->status);
 	return (struct toa_hs *)help->data;
@@ -528,11 +540,12 @@ bool toa_ct_claim_ack(struct nf_conn *ct)
 int toa_ct_init(void)
 {
 	NF_CT_HELPER_BUILD_BUG_ON(sizeof(struct toa_hs));
-	return nf_conntrack_helpers_register(toa_helpers,
-					     ARRAY_SIZE(toa_helpers));
+	return toa_compat_helpers_register(toa_helpers, toa_helpers_reg,
+					   ARRAY_SIZE(toa_helpers));
 }
 
 void toa_ct_exit(void)
 {
-	nf_conntrack_helpers_unregister(toa_helpers, ARRAY_SIZE(toa_helpers));
+	toa_compat_helpers_unregister(toa_helpers, toa_helpers_reg,
+				      ARRAY_SIZE(toa_helpers));
 }

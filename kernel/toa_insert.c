@@ -19,6 +19,7 @@
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_TOA.h>
 #include <net/checksum.h>
 #include <net/dst.h>

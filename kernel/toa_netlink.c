@@ -11,11 +11,10 @@
  */
 #include <linux/netfilter/xt_TOA_genl.h>
 #include <net/genetlink.h>
-#include <net/inet6_hashtables.h>
-#include <net/inet_hashtables.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include "toa.h"
+#include "toa_compat.h"
 
 static struct genl_family toa_genl_family;
 
@@ -97,7 +96,6 @@ static struct sock *toa_nl_find(struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct net *net = genl_info_net(info);
-	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	__be16 lport, pport;
 	bool v4, v6;
 
@@ -120,14 +118,13 @@ static struct sock *toa_nl_find(struct genl_info *info)
 
 	/* As for a packet from the peer: its source is the peer. */
 	if (v4)
-		return __inet_lookup_established(net, hinfo,
-						 nla_get_in_addr(tb[XT_TOA_A_PEER_IP4]), pport,
-						 nla_get_in_addr(tb[XT_TOA_A_LOCAL_IP4]),
-						 ntohs(lport), 0, 0);
-	return __inet6_lookup_established(net, hinfo,
-					  nla_data(tb[XT_TOA_A_PEER_IP6]), pport,
-					  nla_data(tb[XT_TOA_A_LOCAL_IP6]),
-					  ntohs(lport), 0, 0);
+		return toa_compat_inet_lookup_established(net,
+				nla_get_in_addr(tb[XT_TOA_A_PEER_IP4]), pport,
+				nla_get_in_addr(tb[XT_TOA_A_LOCAL_IP4]), ntohs(lport),
+				0, 0);
+	return toa_compat_inet6_lookup_established(net,
+			nla_data(tb[XT_TOA_A_PEER_IP6]), pport,
+			nla_data(tb[XT_TOA_A_LOCAL_IP6]), ntohs(lport), 0, 0);
 }
 
 static int toa_nl_lookup(struct sk_buff *skb, struct genl_info *info)
