@@ -54,8 +54,7 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 #     tests (and the parser the fuzzer's);
 #   - the legacy tools' copy of t_kind200_syn_nft (the same target);
 #   - the match's firewall recipes (the same match function as
-#     t_match_sport_and_families), netlink's permission checks (done by
-#     the generic netlink core), and the relay's no-room case (its
+#     t_match_sport_and_families), and the relay's no-room case (its
 #     stripping runs in t_insert_client_toa_stripped, kept);
 # and it does not decode the relay's captures (XT_DECODE=0: the bytes do
 # not depend on debugging options; starting scapy takes minutes there).
@@ -65,12 +64,10 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 # those whose module path another one takes: the client's forgeries
 # (t_syn_and_ack_disagree keeps the conflict, without the client's own
 # NFQUEUE sender), a restart after a server's RST
-# (t_entry_reused_after_silent_death keeps it). Its kernel has neither
-# nftables' objref expression nor conntrack zones (defconfig): the
-# helper's own read of the options runs there through "-j CT --helper"
-# (t_ct_target_helper); "ct helper set" objects and zones run on the
-# stock kernels only, as do the other nftables tests (other data,
-# families, helper names, translation).
+# (t_entry_reused_after_silent_death keeps it). Of the nftables tests it
+# runs the helper object's autoload and refused unload, and the zones;
+# the others differ from them in data, families, helper names and
+# translation only.
 # The netlink dump holds 400 connections there, not 10,000: still several
 # pages of dump. The abuse tests make 2 load/unload cycles instead of 100,
 # 500 short connections instead of 100,000 and 5 requests during the SYN
@@ -81,13 +78,13 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_roundtrip
 	t_module_autoloads_with_rule t_kind254_syn t_kind253_both_families t_kind_not_trusted_by_rule
 	t_forged_outside_range_ignored t_ipv6_bad_lengths_ignored t_match_firewall_by_real_client
-	t_match_not_present_catches_direct t_netlink_permissions_and_not_loaded
+	t_match_not_present_catches_direct
 	t_insert_options_full t_kind200_ack_only
 	t_probes_with_module t_forged_syn_behind_ack_only_proxy t_forged_both_behind_ack_only_proxy
-	t_entry_reused_after_server_rst t_nft_helper_autoload t_nft_helper_ack_both_malformed
+	t_entry_reused_after_server_rst t_nft_helper_ack_both_malformed
 	t_nft_helper_syncookies t_nft_helper_ipv6_dual_stack t_nft_helper_forged_outside_source
-	t_nft_helper_one_kind t_nft_helper_unload_refused t_nft_translated_rules
-	t_syncookies_in_conntrack_zone t_malformed_options_ignored t_kind254_syn_and_ack
+	t_nft_helper_one_kind t_nft_translated_rules
+	t_malformed_options_ignored t_kind254_syn_and_ack
 	t_kind200_syn_legacy)
 debug_suite() {
 	passed=0 failed=0
@@ -124,6 +121,7 @@ suite tools make -s -C tests/tools check
 suite guide tests/guide-check.sh
 
 suite kernel-min tests/kernel-min.sh
+suite kernel-newest tests/kernel-newest.sh
 
 # The guest sees the host's root: the module and plugin the packages
 # installed here are found where modprobe and iptables look.

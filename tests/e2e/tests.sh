@@ -309,6 +309,41 @@ t_socket_freed_inside_foreign_kprobe() {
 	unload_module && modprobe xt_TOA
 }
 
+# Namespaces torn down while the module unloads: a client namespace
+# whose relay rule inserts TOA, a server namespace with TOA sockets open;
+# their processes end, both namespaces are deleted and rmmod runs while
+# the kernel dismantles them (closing sockets, freeing the rules). Three
+# rounds: nothing dangles, nothing warns.
+t_unload_while_namespaces_die() {
+	local i line
+	for ((i = 0; i < 3; i++)); do
+		ip netns add tear-c && ip netns add tear-s &&
+			ip link add tc0 netns tear-c type veth peer name ts0 netns tear-s &&
+			in_ns tear-c ip addr add 10.99.0.1/24 dev tc0 && in_ns tear-c ip link set tc0 up &&
+			in_ns tear-s ip addr add 10.99.0.2/24 dev ts0 && in_ns tear-s ip link set ts0 up &&
+			in_ns tear-c iptables-nft -t mangle -A POSTROUTING -o tc0 -p tcp --dport 9100 \
+				-j TOA --toa-insert 200/8 &&
+			in_ns tear-s iptables-nft -t mangle -A PREROUTING -i ts0 -p tcp --dport 9100 -j TOA ||
+			return 1
+		ip netns exec tear-s "$TOOLS/toa-hold" serve 9100 >"$WORK/tear-serve.log" 2>&1 &
+		wait_for 'grep -q "^listen=" "$WORK/tear-serve.log"' || fail "toa-hold serve did not start" || return 1
+		coproc TEAR { in_ns tear-c "$TOOLS/toa-hold" connect 10.99.0.2 9100 50 2>/dev/null; }
+		read -r -t 120 line <&"${TEAR[0]}"
+		expect_eq "round $i: connections" "$line" "connected=50 failed=0" &&
+			expect_eq "round $i: TOA sockets" "$(in_ns tear-s cat /proc/net/xt_TOA_sockets | wc -l)" 50 ||
+			return 1
+		pkill -f "toa-hold serve 9100"
+		exec {TEAR[1]}>&-
+		wait "$TEAR_PID" 2>/dev/null
+		ip netns del tear-c && ip netns del tear-s || return 1
+		# The dying namespaces' rules hold the module until they are freed.
+		wait_for 'rmmod xt_TOA 2>/dev/null' || wait_for 'rmmod xt_TOA 2>/dev/null' ||
+			fail "round $i: rmmod xt_TOA: $(rmmod xt_TOA 2>&1)" || return 1
+		modprobe xt_TOA || return 1
+	done
+	mark_counters
+}
+
 BLOCKING_PORT=9020
 
 blocking_rule() {
