@@ -204,13 +204,12 @@ void toa_sock_release_all(void)
 	}
 }
 
-static void toa_seq_addr(struct seq_file *m, bool v6, const void *addr,
-			 __be16 port)
+static void toa_seq_addr(struct seq_file *m, const struct toa_addr *a)
 {
-	if (v6)
-		seq_printf(m, "[%pI6c]:%u", addr, ntohs(port));
+	if (a->v6)
+		seq_printf(m, "[%pI6c]:%u", a->addr.v6, ntohs(a->port));
 	else
-		seq_printf(m, "%pI4:%u", addr, ntohs(port));
+		seq_printf(m, "%pI4:%u", &a->addr.v4, ntohs(a->port));
 }
 
 /*
@@ -262,30 +261,30 @@ struct toa_sock_iter {
 	struct seq_net_private p;	/* first: proc_create_net() */
 	unsigned int bucket, skip;	/* the walk's cursor */
 	loff_t pos;			/* the record at the cursor */
-	/* The record: the socket's addresses, and its client. */
-	bool v6;
-	struct in6_addr saddr, daddr;
-	__be32 saddr4, daddr4;
-	__be16 sport, dport;
-	struct toa_addr client;
+	struct toa_addr local, peer, client;	/* the record */
 };
+
+/* @sk's local or peer address, in the form the client is kept in. */
+static void toa_sock_addr(struct toa_addr *a, const struct sock *sk, bool peer)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	a->v6 = sk->sk_family == AF_INET6;
+	if (a->v6)
+		memcpy(a->addr.v6, peer ? &sk->sk_v6_daddr : &sk->sk_v6_rcv_saddr,
+		       sizeof(a->addr.v6));
+	else
+		a->addr.v4 = peer ? inet->inet_daddr : inet->inet_rcv_saddr;
+	a->port = peer ? inet->inet_dport : inet->inet_sport;
+}
 
 static int toa_sock_seq_copy(void *arg, const struct sock *sk,
 			     const struct toa_addr *client)
 {
-	const struct inet_sock *inet = inet_sk(sk);
 	struct toa_sock_iter *it = arg;
 
-	it->v6 = sk->sk_family == AF_INET6;
-	if (it->v6) {
-		it->saddr = sk->sk_v6_rcv_saddr;
-		it->daddr = sk->sk_v6_daddr;
-	} else {
-		it->saddr4 = inet->inet_rcv_saddr;
-		it->daddr4 = inet->inet_daddr;
-	}
-	it->sport = inet->inet_sport;
-	it->dport = inet->inet_dport;
+	toa_sock_addr(&it->local, sk, false);
+	toa_sock_addr(&it->peer, sk, true);
 	it->client = *client;
 	return 1;	/* one at a time: stop on it */
 }
@@ -334,17 +333,11 @@ static int toa_sock_seq_show(struct seq_file *m, void *v)
 {
 	struct toa_sock_iter *it = v;
 
-	if (it->v6) {
-		toa_seq_addr(m, true, &it->saddr, it->sport);
-		seq_putc(m, ' ');
-		toa_seq_addr(m, true, &it->daddr, it->dport);
-	} else {
-		toa_seq_addr(m, false, &it->saddr4, it->sport);
-		seq_putc(m, ' ');
-		toa_seq_addr(m, false, &it->daddr4, it->dport);
-	}
+	toa_seq_addr(m, &it->local);
 	seq_putc(m, ' ');
-	toa_seq_addr(m, it->client.v6, &it->client.addr, it->client.port);
+	toa_seq_addr(m, &it->peer);
+	seq_putc(m, ' ');
+	toa_seq_addr(m, &it->client);
 	seq_printf(m, " %u\n", it->client.kind);
 	return 0;
 }
