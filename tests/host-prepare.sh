@@ -11,14 +11,18 @@ host_prepare() {
 	mkdir -p "$out"
 	tests/deps.sh >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; echo "cannot install the dependencies" >&2; return 1; }
 
-	# The operator's guide test runs netfilter-persistent's scripts in the
-	# VM. Installing the packages here would save this host's firewall
-	# rules and enable a boot service that restores them: fetch only.
+	# The operator's guide tests run netfilter-persistent's scripts and
+	# firewalld in the VM (unpacked there, over its throw-away root).
+	# Installing them here would save this host's firewall rules, enable
+	# boot services and take over its firewall: fetch only.
+	local pkg fetch=()
 	mkdir -p tests/.cache/debs
-	compgen -G 'tests/.cache/debs/iptables-persistent_*.deb' >/dev/null &&
-		compgen -G 'tests/.cache/debs/netfilter-persistent_*.deb' >/dev/null ||
-		(cd tests/.cache/debs && apt-get download -q netfilter-persistent iptables-persistent) >>"$out/deps.log" 2>&1 ||
-		{ cat "$out/deps.log"; echo "cannot fetch netfilter-persistent, iptables-persistent" >&2; return 1; }
+	for pkg in netfilter-persistent iptables-persistent firewalld python3-firewall python3-nftables; do
+		compgen -G "tests/.cache/debs/${pkg}_*.deb" >/dev/null || fetch+=("$pkg")
+	done
+	((${#fetch[@]} == 0)) ||
+		(cd tests/.cache/debs && apt-get download -q "${fetch[@]}") >>"$out/deps.log" 2>&1 ||
+		{ cat "$out/deps.log"; echo "cannot fetch ${fetch[*]}" >&2; return 1; }
 
 	KIMG=$(ls -v /boot/vmlinuz-6.1.* 2>/dev/null | tail -n 1)
 	KVER=${KIMG#/boot/vmlinuz-}

@@ -41,10 +41,11 @@ note() { echo "# $*"; }
 # doubles the cost of a short command, and the tests have thousands.
 in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 
-# wait_for COMMAND: poll COMMAND (eval'd) for up to 10 s.
+# wait_for COMMAND [TRIES]: poll COMMAND (eval'd) every 0.1 s, TRIES times
+# (default 100: 10 s).
 wait_for() {
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < ${2:-100}; i++)); do
 		eval "$1" && return 0
 		sleep 0.1
 	done

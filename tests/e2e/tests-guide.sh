@@ -357,6 +357,77 @@ t_guide_firewall_by_real_client() {
 	expect_match "iptables -L" "$out" "[[:space:]][1-9][0-9]* +[0-9]+ +DROP .*toa ! present"
 }
 
+# --- firewalld -----------------------------------------------------------------
+
+# firewalld_up: Debian's firewalld (fetched by tests/host-prepare.sh,
+# unpacked over the VM's throw-away root) on a system bus of its own, in
+# the server's namespace.
+firewalld_up() {
+	local d
+	rm -rf "$WORK/fw" /etc/firewalld
+	for d in "$TOP"/tests/.cache/debs/{firewalld,python3-firewall,python3-nftables}_*.deb; do
+		[[ -f $d ]] || fail "missing $d (tests/host-prepare.sh fetches it)" || return 1
+		dpkg-deb -x "$d" "$WORK/fw" || return 1
+	done
+	# etc and usr only: the .debs' ./lib would replace the /lib link.
+	cp -a "$WORK/fw/etc" "$WORK/fw/usr" / || return 1
+	# What its postinst's update-alternatives does: polkit (activated by
+	# the bus) authorises root with the server policy.
+	ln -sf org.fedoraproject.FirewallD1.server.policy.choice \
+		/usr/share/polkit-1/actions/org.fedoraproject.FirewallD1.policy || return 1
+	mkdir -p /run/dbus && dbus-daemon --system --fork || return 1
+	in_ns server firewalld --nofork --nopid >"$WORK/firewalld.out" 2>&1 &
+	echo $! >"$WORK/firewalld.pid"
+	# Its ruleset comes last in its start-up (a minute under TCG);
+	# firewall-cmd costs seconds, nft a fraction of one.
+	wait_for 'in_ns server nft list table inet firewalld >/dev/null 2>&1' 1800 &&
+		firewall-cmd --state ||
+		fail "firewalld did not start: $(cat "$WORK/firewalld.out" /var/log/firewalld 2>/dev/null)"
+}
+
+# firewalld_down: stop it (it removes its ruleset) and its bus.
+firewalld_down() {
+	local pid
+	pid=$(cat "$WORK/firewalld.pid" 2>/dev/null) && kill "$pid" 2>/dev/null &&
+		wait_for '! kill -0 $pid 2>/dev/null' 300
+	in_ns server nft delete table inet firewalld 2>/dev/null
+	pkill -x dbus-daemon
+	pkill -x polkitd
+	rm -f /run/dbus/system_bus_socket
+}
+
+# The guide's firewalld configuration, as written: firewalld's own
+# ruleset loads the module, sets the helper on the proxy's connections
+# (IPv4 and IPv6) and on no one else's.
+t_guide_firewalld() {
+	local got p
+	trap firewalld_down EXIT
+	unload_module && firewalld_up || return 1
+	guide_block firewalld-helper >/etc/firewalld/helpers/toa.xml &&
+		guide_block firewalld-service >/etc/firewalld/services/toa-http.xml &&
+		guide_run server firewalld-zone || return 1
+	lsmod | grep -q '^xt_TOA ' || fail "xt_TOA not loaded by firewalld's ruleset" || return 1
+	note "$(in_ns server nft list ruleset | grep -E 'type "toa|ct helper set' | tr -s '\t\n' '  ')"
+	mark_counters
+	proxy_sends --syn 200 || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP" 80) || return 1
+	expect_eq "nginx behind firewalld" "$got" "$CLIENT:$p 80" || return 1
+	proxy_sends --ack 254v6 || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$VIP6" 80) || return 1
+	expect_eq "nginx behind firewalld, IPv6" "$got" "$CLIENT6:$p 80" || return 1
+	# Outside the zone's sources (the test opens the port to everyone):
+	# a forged TOA is not even read.
+	firewall-cmd -q --zone=public --add-service=http || return 1
+	proxy_sends --syn 200 --ack 200 --addr "$FORGED" --port "$FORGED_PORT" || return 1
+	p=$(sport)
+	got=$(curl_nginx "$p" "$SERVER" 80) || return 1
+	expect_eq "direct connection, forged TOA" "$got" "$CLIENT:$p 80" || return 1
+	expect_eq options_recorded "$(counter options_recorded)" 2 &&
+		expect_eq sockets_attached "$(counter sockets_attached)" 2
+}
+
 # --- reboots -------------------------------------------------------------------
 
 # netfilter-persistent's own scripts (fetched by tests/host-prepare.sh,
