@@ -135,13 +135,38 @@ t_ct_target_helper() {
 
 # The helper object holds the module: rmmod is refused while it exists
 # (with TOA sockets open), and is as safe as ever once it is gone.
+# rmmod only says "in use"; toactl holders says what, in which namespace,
+# and how to delete it: running its commands is enough to unload.
 t_nft_helper_unload_refused() {
+	local out ns line pid
 	nft_toa && proxy_sends --syn 200 || return 1
 	held_peer "$(sport)" || return 1
+	# More holders: a TOA rule (iptables-nft) and a toa match
+	# (iptables-legacy) in other namespaces, a CT rule in one only a
+	# process holds.
+	in_ns client iptables-nft -t mangle -A PREROUTING -p tcp --dport 81 -j TOA &&
+		in_ns proxy iptables-legacy -A INPUT -p tcp -m toa --toa-present -j ACCEPT || return 1
+	unshare --net sh -c 'ip6tables-nft -t raw -A PREROUTING -p tcp -j CT --helper toa-254 &&
+		exec sleep 600' &
+	pid=$!
+	wait_for "nsenter --net=/proc/$pid/ns/net ip6tables-nft-save 2>/dev/null | grep -q helper" || return 1
 	rmmod xt_TOA 2>/dev/null && fail "rmmod succeeded with a ct helper object of type toa" && return 1
 	lsmod | grep -q '^xt_TOA ' || fail "xt_TOA is gone" || return 1
 	held_asks "$CLIENT:[0-9]+" || return 1
-	in_ns server nft delete table inet toa_test || return 1
+	out=$(/usr/sbin/toactl holders) || fail "toactl holders failed: $out" || return 1
+	note "$out"
+	expect_match "server" "$out" "netns server:"$'\n'"  nft delete table inet toa_test " &&
+		expect_match "client" "$out" "netns client:"$'\n'"  iptables-nft -t mangle -D PREROUTING -p tcp -m tcp --dport 81 -j TOA" &&
+		expect_match "proxy" "$out" "netns proxy:"$'\n'"  iptables-legacy -t filter -D INPUT -p tcp -m toa --toa-present -j ACCEPT" &&
+		expect_match "unnamed" "$out" "pid $pid \\(sleep\\):"$'\n'"  ip6tables-nft -t raw -D PREROUTING -p tcp -j CT --helper toa-254" || return 1
+	while IFS= read -r line; do
+		case $line in
+		"netns "*:) ns=(in_ns "${line#netns }") ns[1]=${ns[1]%:} ;;
+		"the namespace of pid "*) ns=(nsenter --net="/proc/$pid/ns/net") ;;
+		"  "*) "${ns[@]}" bash -c "$line" || fail "in ${ns[*]}: $line" || return 1 ;;
+		esac
+	done <<<"$out"
+	kill "$pid"
 	unload_module || return 1
 	held_asks "$PROXY:[0-9]+" || return 1
 	held_close

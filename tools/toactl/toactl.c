@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toactl: ask the xt_TOA module of the current network namespace for its
- * counters, the real client of one connection, or all TOA connections.
+ * counters, the real client of one connection, or all TOA connections;
+ * and what holds the module loaded (holders.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "holders.h"
 #include "nl.h"
 #include "parse.h"
 
@@ -56,6 +58,7 @@ static void usage(FILE *f)
 		"usage: toactl [--json] stats\n"
 		"       toactl [--json] lookup LOCAL PEER\n"
 		"       toactl [--json] list\n"
+		"       toactl holders\n"
 		"LOCAL and PEER are ADDR:PORT or [IPV6]:PORT, the connection as the\n"
 		"server's kernel sees it (its own address, the proxy's).\n");
 }
@@ -307,10 +310,13 @@ int main(int argc, char **argv)
 	cmd = argc ? argv[0] : "";
 	if (!((!strcmp(cmd, "stats") && argc == 1) ||
 	      (!strcmp(cmd, "lookup") && argc == 3) ||
-	      (!strcmp(cmd, "list") && argc == 1))) {
+	      (!strcmp(cmd, "list") && argc == 1) ||
+	      (!strcmp(cmd, "holders") && argc == 1 && !json))) {
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(cmd, "holders"))
+		return cmd_holders();
 	if (!strcmp(cmd, "lookup")) {
 		err = parse_tuple(argv[1], argv[2], &local, &peer);
 		if (err) {
