@@ -58,12 +58,15 @@ void toa_ct_exit(void);
 struct xt_toa_tginfo;
 void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
 			  unsigned int thoff, const struct xt_toa_tginfo *info);
-bool toa_ct_selected(const struct sk_buff *skb);
+bool toa_ct_selected(struct net *net, const struct sk_buff *skb);
 bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 		      struct toa_addr *client);
 bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client);
 void toa_ct_insert_begin(struct net *net, struct nf_conn *ct);
 bool toa_ct_claim_ack(struct nf_conn *ct);
+
+/* toa_netns.c: a container's connections, recorded by its host */
+struct net *toa_netns_from(struct net *net, const struct sk_buff *skb);
 
 /* toa_insert.c: the TOA target's --toa-insert mode, on a relay */
 unsigned int toa_insert(struct net *net, struct sk_buff *skb,

@@ -398,14 +398,17 @@ static bool toa_ct_take(struct net *net, struct nf_conn *ct, u32 isn,
 }
 
 /*
- * On the SYN cookie path conntrack is already detached from the skb: find
- * the entry by the tuple of the server's answers (its reply tuple, which
- * is what the socket sees after any NAT on this host), in the default
- * zone and in each zone selected connections were seen in.  Zones may
- * hold the same tuple: only one of them can be this handshake's.
+ * Find the entry of @skb's connection in @ct_net by the tuple of the
+ * server's answers (its reply tuple, which is what the socket sees after
+ * any NAT on the way), in the default zone and in each zone selected
+ * connections were seen in; take its client for the socket of @net.
+ * Zones may hold the same tuple: only one of them can be this handshake's.
+ * Used when conntrack is detached from @skb (the SYN cookie path, or the
+ * packet crossed into another namespace) or has no TOA storage.
  */
-static bool toa_ct_find_take(struct net *net, const struct sk_buff *skb,
-			     u32 isn, struct toa_addr *client)
+static bool toa_ct_find_take(struct net *ct_net, struct net *net,
+			     const struct sk_buff *skb, u32 isn,
+			     struct toa_addr *client)
 {
 	const struct nf_conntrack_zone *zone = &nf_ct_zone_dflt;
 	unsigned int i = 0, n = smp_load_acquire(&toa_ct_nzones);
@@ -427,13 +430,13 @@ static bool toa_ct_find_take(struct net *net, const struct sk_buff *skb,
 	t.src.u.tcp.port = th->dest;
 	t.dst.u.tcp.port = th->source;
 	t.dst.protonum = IPPROTO_TCP;
-	t.dst.dir = IP_CT_DIR_REPLY;
 
 	for (;;) {
-		h = nf_conntrack_find_get(net, zone, &t);
+		h = nf_conntrack_find_get(ct_net, zone, &t);
 		if (h) {
 			ct = nf_ct_tuplehash_to_ctrack(h);
-			taken = toa_ct_take(net, ct, isn, client, &found);
+			taken = NF_CT_DIRECTION(h) == IP_CT_DIR_REPLY &&
+				toa_ct_take(net, ct, isn, client, &found);
 			nf_ct_put(ct);
 			if (taken && found)
 				return true;
@@ -446,11 +449,12 @@ static bool toa_ct_find_take(struct net *net, const struct sk_buff *skb,
 
 /*
  * Whether the connection of @skb, completing a handshake, may have a
- * client: false when its entry is known and no TOA rule selected it, so
- * the socket hook leaves every other passive connection at once.  (On the
- * SYN cookie path the entry was detached from @skb: it may.)
+ * client: false when its entry is known, no TOA rule selected it, and it
+ * was not handed over by another namespace, so the socket hook leaves
+ * every other passive connection at once.  (On the SYN cookie path the
+ * entry was detached from @skb: it may.)
  */
-bool toa_ct_selected(const struct sk_buff *skb)
+bool toa_ct_selected(struct net *net, const struct sk_buff *skb)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
@@ -459,7 +463,7 @@ bool toa_ct_selected(const struct sk_buff *skb)
 	if (!ct)
 		return true;
 	rcu_read_lock();
-	selected = toa_ct_data(ct);
+	selected = toa_ct_data(ct) || toa_netns_from(net, skb);
 	rcu_read_unlock();
 	return selected;
 }
@@ -467,19 +471,27 @@ bool toa_ct_selected(const struct sk_buff *skb)
 /*
  * The client recorded for the handshake whose client ISN is @isn and
  * whose completing packet is @skb, if a TOA rule selected the connection
- * and a believable option was recorded for that very handshake.
+ * and a believable option was recorded for that very handshake: in this
+ * namespace's entry, or else in the entry of the namespace that handed
+ * the packet over (a container's host: toa_netns.c).
  */
 bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 		      struct toa_addr *client)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct;
+	struct net *from;
 	bool found = false;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct)
-		return toa_ct_find_take(net, skb, isn, client);
-	toa_ct_take(net, ct, isn, client, &found);
+	if (ct && toa_ct_take(net, ct, isn, client, &found))
+		return found;	/* selected by this namespace's rule */
+	if (!ct && toa_ct_find_take(net, net, skb, isn, client))
+		return true;
+	rcu_read_lock();
+	from = toa_netns_from(net, skb);
+	found = from && toa_ct_find_take(from, net, skb, isn, client);
+	rcu_read_unlock();
 	return found;
 }
 

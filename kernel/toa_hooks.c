@@ -50,11 +50,12 @@ static int toa_syn_recv_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
 	struct toa_syn_recv_call *call = (void *)ri->data;
+	struct sock *listener = (struct sock *)regs_get_kernel_argument(regs, 0);
 	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
 
-	if (!toa_ct_selected(skb))
+	if (!toa_ct_selected(sock_net(listener), skb))
 		return 1;	/* no return probe */
-	call->listener = (struct sock *)regs_get_kernel_argument(regs, 0);
+	call->listener = listener;
 	call->skb = skb;
 	return 0;
 }

@@ -78,7 +78,7 @@ topology_down() {
 	done
 	pkill -f "$TOP/examples/toa-lookup" 2>/dev/null
 	[[ -f $WORK/nginx/nginx.pid ]] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null
-	for ns in client proxy server; do
+	for ns in client proxy server ctr1 ctr2; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$WORK"
@@ -346,7 +346,9 @@ curl_from() {
 # mark_counters: remember each namespace's counters; counter NAME [NS]
 # then reports the change since (module reloads reset them: mark again).
 mark_counters() {
-	for ns in server client proxy; do
+	local f ns
+	for f in "$WORK"/holder-*; do
+		ns=${f##*/holder-}
 		{ echo "none 0"; ns_counters "$ns"; } >"$WORK/mark-$ns"
 	done
 }

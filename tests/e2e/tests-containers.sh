@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# End-to-end tests of containers (issue 17): the TOA rule in the host's
+# namespace, the application in a container's.
+#
+# The suite's server namespace becomes a container host, Docker's way: a
+# bridge docker0 (172.17.0.1/16, fd00:17::1/64), containers ctr1
+# (172.17.0.2) and ctr2 (172.17.0.3) on veth pairs, each running toa-peer
+# on port 80, and Docker's own publish rules: port 8081 to ctr1, 8082 to
+# ctr2, and 8083 to ctr1 the kube-proxy way (NodePort, masqueraded). The
+# proxy's connections reach them as VIP:808x -> proxy DNAT/SNAT -> host
+# DNAT -> veth.
+
+CTR1=172.17.0.2 CTR2=172.17.0.3 CTR1_6=fd00:17::2 CTR2_6=fd00:17::3
+PUB_TOA=8081 PUB_PLAIN=8082 PUB_MASQ=8083
+
+# docker_rules FAMILY-PREFIX CTR1 CTR2 SUBNET: Docker's nat table (as
+# dockerd writes it) with two published ports, and a kube-proxy-style
+# NodePort that also masquerades.
+docker_rules() {
+	cat <<-EOF2
+		*nat
+		:DOCKER - [0:0]
+		-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+		-A OUTPUT ! -d $5 -m addrtype --dst-type LOCAL -j DOCKER
+		-A POSTROUTING -s $4 ! -o docker0 -j MASQUERADE
+		-A POSTROUTING -o docker0 -p tcp -m conntrack --ctorigdstport $PUB_MASQ -j MASQUERADE
+		-A DOCKER -i docker0 -j RETURN
+		-A DOCKER ! -i docker0 -p tcp -m tcp --dport $PUB_TOA -j DNAT --to-destination $1$2$3:80
+		-A DOCKER ! -i docker0 -p tcp -m tcp --dport $PUB_MASQ -j DNAT --to-destination $1$2$3:80
+		-A DOCKER ! -i docker0 -p tcp -m tcp --dport $PUB_PLAIN -j DNAT --to-destination $1$6$3:80
+		COMMIT
+	EOF2
+}
+
+# containers_up: once per run; the tests share the containers.
+containers_up() {
+	local i ns
+	[[ -f $WORK/containers-up ]] && return 0
+	in_ns server ip link add docker0 type bridge &&
+		in_ns server ip addr add 172.17.0.1/16 dev docker0 &&
+		in_ns server ip addr add fd00:17::1/64 dev docker0 nodad &&
+		in_ns server ip link set docker0 up || return 1
+	for i in 1 2; do
+		ns=ctr$i
+		ip netns add $ns &&
+			ip -n server link add veth$i type veth peer name eth0 netns $ns &&
+			ip -n server link set veth$i master docker0 up || return 1
+		ip -n $ns -batch - <<-EOF2 || return 1
+			link set lo up
+			link set eth0 up
+			addr add 172.17.0.$((i + 1))/16 dev eth0
+			route add default via 172.17.0.1
+			addr add fd00:17::$((i + 1))/64 dev eth0 nodad
+			route add ::/0 via fd00:17::1
+		EOF2
+		nsenter --net="/run/netns/$ns" sleep infinity &
+		echo $! >"$WORK/holder-$ns"
+		in_ns $ns "$TOOLS/toa-peer" serve --dual 80 >"$WORK/peer-$ns.log" 2>&1 &
+		wait_for 'grep -q "^listen=" "$WORK/peer-$ns.log"' ||
+			fail "toa-peer in $ns did not start: $(cat "$WORK/peer-$ns.log")" || return 1
+	done
+	in_ns server sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+	docker_rules "" "$CTR1" "" 172.17.0.0/16 127.0.0.0/8 "$CTR2" | in_ns server iptables-nft-restore -n &&
+		docker_rules "[" "$CTR1_6" "]" fd00:17::/64 ::1/128 "$CTR2_6" |
+		in_ns server ip6tables-nft-restore -n || return 1
+	touch "$WORK/containers-up"
+	mark_counters
+	return 0
+}
+
+# host_rule: the operator's rule on the host, for the ports
+# the proxy's traffic is published on (both families).
+host_rule() {
+	in_ns server iptables-nft -t mangle -A PREROUTING -s "$PROXY" -p tcp \
+		-m multiport --dports "$PUB_TOA,$PUB_MASQ" -j TOA &&
+		in_ns server ip6tables-nft -t mangle -A PREROUTING -s "$PROXY6" -p tcp \
+			-m multiport --dports "$PUB_TOA,$PUB_MASQ" -j TOA
+}
+
+# The published port with the host's rule gives the container the
+# client, with the option in the SYN, in the ACK, in both; the port
+# published without a rule keeps the proxy; counters on each side.
+t_container_docker_publish() {
+	local spec got p
+	containers_up && host_rule || return 1
+	for spec in "--syn 200" "--ack 200" "--syn 254 --ack 254"; do
+		# shellcheck disable=SC2086
+		proxy_sends $spec || return 1
+		p=$(sport)
+		got=$(ask_peer --sport "$p" "$VIP" "$PUB_TOA") || return 1
+		expect_eq "container, $spec" "$got" \
+			"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+	done
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PUB_PLAIN") || return 1
+	expect_match "unruled container" "$got" "^accept=\\[::ffff:$PROXY\\]:[0-9]+ peer=\\[::ffff:$PROXY\\]:" || return 1
+	expect_eq "host: options_recorded" "$(counter options_recorded server)" 3 &&
+		expect_eq "host: sockets_attached" "$(counter sockets_attached server)" 0 &&
+		expect_eq "ctr1: sockets_attached" "$(counter sockets_attached ctr1)" 3 &&
+		expect_eq "ctr1: addresses_rewritten" "$(counter addresses_rewritten ctr1)" 6 &&
+		expect_eq "ctr2: sockets_attached" "$(counter sockets_attached ctr2)" 0
+}
+
+# IPv6: ip6tables DNAT into the container, the client IPv6.
+t_container_ipv6() {
+	local got p
+	containers_up && host_rule && proxy_sends --syn 254v6 || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP6" "$PUB_TOA") || return 1
+	expect_eq "IPv6 container" "$got" "accept=[$CLIENT6]:$p peer=[$CLIENT6]:$p local=[$CTR1_6]:80" || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP6" "$PUB_PLAIN") || return 1
+	expect_match "unruled IPv6 container" "$got" "^accept=\\[$PROXY6\\]:"
+}
+
+# kube-proxy's NodePort with externalTrafficPolicy Cluster: the host
+# masquerades too, so the container's peer is the bridge's address; the
+# host's entry still holds the client.
+t_container_masquerade() {
+	local got p
+	containers_up && host_rule && proxy_sends --syn 200 || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$PUB_MASQ") || return 1
+	expect_eq "masqueraded container" "$got" \
+		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+	reset_test
+	proxy_sends --syn 200 --ack 200 || return 1
+	got=$(ask_peer --sport "$(sport)" "$VIP" "$PUB_MASQ") || return 1
+	expect_match "without the rule, the container sees the host" "$got" "^accept=\\[::ffff:172.17.0.1\\]:"
+}
+
+# SYN cookies in the container's namespace (it has no conntrack of its own).
+t_container_syncookies() {
+	local spec got p recv
+	containers_up && host_rule || return 1
+	in_ns ctr1 sysctl -qw net.ipv4.tcp_syncookies=2 || return 1
+	trap 'in_ns ctr1 sysctl -qw net.ipv4.tcp_syncookies=1' EXIT
+	recv=$(tcp_ext ctr1 SyncookiesRecv)
+	for spec in "--syn 200" "--ack 200"; do
+		# shellcheck disable=SC2086
+		proxy_sends $spec || return 1
+		p=$(sport)
+		got=$(ask_peer --sport "$p" "$VIP" "$PUB_TOA") || return 1
+		expect_eq "cookie, $spec" "$got" \
+			"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+	done
+	(($(tcp_ext ctr1 SyncookiesRecv) >= recv + 2)) || fail "SYN cookies were not used"
+}
+
+# A rule in the container's own namespace (a pod's) works as on a host,
+# with conntrack there; toactl in each namespace shows only its sockets.
+t_container_own_rule_and_toactl() {
+	local got p out
+	containers_up && proxy_sends --syn 200 || return 1
+	trap 'in_ns ctr1 iptables-nft -t mangle -F' EXIT
+	in_ns ctr1 iptables-nft -t mangle -A PREROUTING -s "$PROXY" -p tcp --dport 80 -j TOA || return 1
+	p=$(sport)
+	hold "$p" "$VIP" "$PUB_TOA" || return 1
+	expect_eq "pod's own rule" "$held_line" \
+		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+	expect_eq "ctr1: options_recorded" "$(counter options_recorded ctr1)" 1 || return 1
+	out=$(in_ns ctr1 /usr/sbin/toactl list) || return 1
+	expect_match "toactl list in the container" "$out" "$CLIENT:$p" || return 1
+	out=$(in_ns server /usr/sbin/toactl list) || return 1
+	[[ $out != *"$CLIENT:$p"* ]] || fail "the host lists the container's socket: $out" || return 1
+	held_close
+}
+
+# Unloading with container sockets open gives them the proxy's address
+# back, as on the host.
+t_container_unload_with_sockets() {
+	local p
+	containers_up && host_rule && proxy_sends --syn 200 || return 1
+	p=$(sport)
+	hold "$p" "$VIP" "$PUB_TOA" || return 1
+	expect_match "held" "$held_line" "^accept=\\[::ffff:$CLIENT\\]:$p " || return 1
+	reset_test
+	unload_module || return 1
+	held_asks "\\[::ffff:$PROXY\\]:[0-9]+" || return 1
+	held_close
+}
