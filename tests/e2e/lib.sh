@@ -78,7 +78,7 @@ topology_down() {
 	done
 	pkill -f "$TOP/examples/toa-lookup" 2>/dev/null
 	[[ -f $WORK/nginx/nginx.pid ]] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null
-	for ns in client proxy server ctr1 ctr2; do
+	for ns in client proxy server ctr1 ctr2 host2 ctrb; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$WORK"

@@ -8,7 +8,8 @@
 # on port 80, and Docker's own publish rules: port 8081 to ctr1, 8082 to
 # ctr2, and 8083 to ctr1 the kube-proxy way (NodePort, masqueraded). The
 # proxy's connections reach them as VIP:808x -> proxy DNAT/SNAT -> host
-# DNAT -> veth.
+# DNAT -> veth. A second host, host2 (a namespace of its own, no TOA
+# rule), has a container ctrb with the same addresses as ctr1.
 
 CTR1=172.17.0.2 CTR2=172.17.0.3 CTR1_6=fd00:17::2 CTR2_6=fd00:17::3
 PUB_TOA=8081 PUB_PLAIN=8082 PUB_MASQ=8083
@@ -176,4 +177,65 @@ t_container_unload_with_sockets() {
 	unload_module || return 1
 	held_asks "\\[::ffff:$PROXY\\]:[0-9]+" || return 1
 	held_close
+}
+
+# host2_up: the second host: its own docker0 and a container ctrb at
+# ctr1's address; host2 also owns the proxy's address (on lo), from which
+# toa-handshake connects, its kernel's RSTs dropped.
+host2_up() {
+	[[ -f $WORK/host2-up ]] && return 0
+	ip netns add host2 && ip netns add ctrb &&
+		ip -n host2 link add docker0 type bridge &&
+		ip -n host2 link add veth1 type veth peer name eth0 netns ctrb || return 1
+	ip -n host2 -batch - <<-EOF2 || return 1
+		link set lo up
+		addr add $PROXY/32 dev lo
+		addr add 172.17.0.1/16 dev docker0
+		link set docker0 up
+		link set veth1 master docker0 up
+	EOF2
+	ip -n ctrb -batch - <<-EOF2 || return 1
+		link set lo up
+		link set eth0 up
+		addr add $CTR1/16 dev eth0
+		route add default via 172.17.0.1
+	EOF2
+	in_ns host2 iptables-nft -A OUTPUT -p tcp --tcp-flags RST RST -j DROP || return 1
+	for ns in host2 ctrb; do
+		nsenter --net="/run/netns/$ns" sleep infinity &
+		echo $! >"$WORK/holder-$ns"
+	done
+	in_ns ctrb "$TOOLS/toa-peer" serve --dual 80 >"$WORK/peer-ctrb.log" 2>&1 &
+	wait_for 'grep -q "^listen=" "$WORK/peer-ctrb.log"' ||
+		fail "toa-peer in ctrb did not start: $(cat "$WORK/peer-ctrb.log")" || return 1
+	touch "$WORK/host2-up"
+	mark_counters
+	return 0
+}
+
+# Two hosts, the same container addresses: host2's container receives a
+# connection with the very 4-tuple and ISN of one whose client the
+# server's rule recorded (and which is still open), yet gets no client:
+# it may only look in the namespace its packets came from, host2.
+t_container_hosts_same_addresses() {
+	local p isn got
+	containers_up && host2_up && host_rule && proxy_sends --syn 200 || return 1
+	in_ns server tcpdump -S -n -l -c 1 -i s0 "tcp dst port $PUB_TOA and tcp[tcpflags] & tcp-syn != 0" \
+		>"$WORK/syn.txt" 2>"$WORK/tcpdump.err" &
+	wait_for 'grep -q "listening on" "$WORK/tcpdump.err"' || fail "tcpdump did not start" || return 1
+	p=$(sport)
+	hold "$p" "$VIP" "$PUB_TOA" || return 1
+	expect_match "ctr1, recorded by the server" "$held_line" "^accept=\\[::ffff:$CLIENT\\]:$p " || return 1
+	wait_for '[[ -s $WORK/syn.txt ]]' || fail "no SYN captured" || return 1
+	isn=$(sed -n 's/.* seq \([0-9]*\),.*/\1/p' "$WORK/syn.txt")
+	[[ -n $isn ]] || fail "no sequence number in: $(cat "$WORK/syn.txt")" || return 1
+	in_ns host2 "$TOOLS/toa-handshake.py" "$PROXY" "$p" "$CTR1" 80 "$isn" >"$WORK/handshake.out" 2>&1 &
+	wait_for 'grep -q established "$WORK/handshake.out"' 300 ||
+		fail "toa-handshake: $(cat "$WORK/handshake.out")" || return 1
+	got=$(in_ns ctrb ss -Htn state established "( sport = :80 )")
+	expect_match "ctrb's connection, same tuple" "$got" "$PROXY\\]?:$p" || return 1
+	expect_eq "ctrb: sockets_attached" "$(counter sockets_attached ctrb)" 0 &&
+		expect_eq "ctrb: toactl list" "$(in_ns ctrb /usr/sbin/toactl list | tail -n +2)" "" || return 1
+	held_close
+	pkill -f toa-handshake.py
 }

@@ -357,6 +357,25 @@ t_guide_firewall_by_real_client() {
 	expect_match "iptables -L" "$out" "[[:space:]][1-9][0-9]* +[0-9]+ +DROP .*toa ! present"
 }
 
+# --- containers ----------------------------------------------------------------
+
+# The guide's Docker rules on the host (tests-containers.sh's containers,
+# published on 8081 Docker's way): the container sees the client, IPv4
+# and IPv6.
+t_guide_containers() {
+	local got p
+	containers_up && guide_run server containers-docker || return 1
+	proxy_sends --syn 200 || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" 8081) || return 1
+	expect_eq "container" "$got" \
+		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+	proxy_sends --syn 254v6 || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP6" 8081) || return 1
+	expect_eq "container, IPv6" "$got" "accept=[$CLIENT6]:$p peer=[$CLIENT6]:$p local=[$CTR1_6]:80"
+}
+
 # --- firewalld -----------------------------------------------------------------
 
 # firewalld_up: Debian's firewalld (fetched by tests/host-prepare.sh,
