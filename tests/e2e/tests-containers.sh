@@ -239,3 +239,81 @@ t_container_hosts_same_addresses() {
 	held_close
 	pkill -f toa-handshake.py
 }
+
+# upstream_attack HOST-NETNS-FILE RTR-NSENTER-ARGS...: a namespace "evil"
+# behind a router namespace (a container that forwards, with a TOA rule
+# of its own on what it forwards) connects to toa-peer in the host's
+# namespace, its SYN carrying a forged TOA. Prints what the host's
+# application saw; leaves the namespaces for the caller to delete.
+upstream_attack() {
+	local host=$1 p=40990
+	shift
+	ip netns add evil || return 1
+	ip -n evil link add eth0 type veth peer name e0 netns "/proc/$RTR_PID/ns/net" &&
+		ip link add up0 netns "$host" type veth peer name u0 netns "/proc/$RTR_PID/ns/net" || return 1
+	ip -n evil -batch - <<-EOF2 || return 1
+		link set lo up
+		link set eth0 up
+		addr add 10.99.0.2/24 dev eth0
+		route add default via 10.99.0.1
+	EOF2
+	nsenter --net="$host" ip -batch - <<-EOF2 || return 1
+		link set up0 up
+		addr add 10.98.0.1/24 dev up0
+		route add 10.99.0.0/24 via 10.98.0.2
+	EOF2
+	"$@" sh -e -c '
+		ip link set lo up; ip link set e0 up; ip link set u0 up
+		ip addr add 10.99.0.1/24 dev e0; ip addr add 10.98.0.2/24 dev u0
+		echo 1 >/proc/sys/net/ipv4/ip_forward
+		iptables-nft -t mangle -A PREROUTING -i e0 -p tcp -j TOA' || return 1
+	nsenter --net="$host" "$TOOLS/toa-peer" serve --v4 9100 >"$WORK/peer-up.log" 2>&1 &
+	wait_for 'grep -q "^listen=" "$WORK/peer-up.log"' || fail "toa-peer: $(cat "$WORK/peer-up.log")" || return 1
+	in_ns evil iptables-nft -t mangle -A OUTPUT -p tcp --syn --dport 9100 -j NFQUEUE --queue-num 0 || return 1
+	in_ns evil "$TOOLS/toa-sender" --queue 0 --syn 200 --addr "$FORGED" --port "$FORGED_PORT" \
+		--count-file "$WORK/evil.counts" >"$WORK/evil-sender.log" 2>&1 &
+	wait_for '[[ -s $WORK/evil.counts ]]' || fail "toa-sender in evil did not start" || return 1
+	in_ns evil "$TOOLS/toa-peer" ask --sport "$p" 10.98.0.1 9100
+}
+
+# upstream_down: what upstream_attack made.
+upstream_down() {
+	pkill -f "toa-peer serve --v4 9100"
+	in_ns evil pkill -f "$TOOLS/toa-sender" 2>/dev/null
+	[[ -n ${RTR_PID:-} ]] && kill "$RTR_PID"
+	ip netns del evil 2>/dev/null
+	ip netns del uphost 2>/dev/null
+	ip link del up0 2>/dev/null
+}
+
+# Trust never flows from a container up to its host: the machine's
+# initial namespace does not take a client from a namespace behind it,
+# even one whose rule recorded it for this very handshake.
+t_container_no_upward_trust_initial_ns() {
+	local got
+	trap upstream_down EXIT
+	unshare --net sleep 600 &
+	RTR_PID=$!
+	wait_for "[[ \$(readlink /proc/$RTR_PID/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
+	got=$(upstream_attack /proc/self/ns/net nsenter --net="/proc/$RTR_PID/ns/net") || return 1
+	expect_eq "initial namespace's application" "$got" \
+		"accept=10.99.0.2:40990 peer=10.99.0.2:40990 local=10.98.0.1:9100" || return 1
+	expect_eq "recorded by the router" \
+		"$(nsenter --net="/proc/$RTR_PID/ns/net" cat /proc/net/xt_TOA | awk '$1 == "options_recorded" { print $2 }')" 1
+}
+
+# Nor to a host namespace from a container in a user namespace of its own
+# (rootless, or user-namespaced containers): its rules are not the host's.
+t_container_no_upward_trust_user_ns() {
+	local got
+	trap upstream_down EXIT
+	ip netns add uphost || return 1
+	unshare --user --map-root-user --net sleep 600 &
+	RTR_PID=$!
+	wait_for "[[ \$(readlink /proc/$RTR_PID/ns/user) != \$(readlink /proc/self/ns/user) ]]" || return 1
+	got=$(upstream_attack /run/netns/uphost nsenter --user --net --target "$RTR_PID") || return 1
+	expect_eq "host namespace's application" "$got" \
+		"accept=10.99.0.2:40990 peer=10.99.0.2:40990 local=10.98.0.1:9100" || return 1
+	expect_eq "recorded by the router" \
+		"$(nsenter --net="/proc/$RTR_PID/ns/net" cat /proc/net/xt_TOA | awk '$1 == "options_recorded" { print $2 }')" 1
+}
