@@ -165,14 +165,21 @@ t_container_own_rule_and_toactl() {
 	held_close
 }
 
-# Unloading with container sockets open gives them the proxy's address
-# back, as on the host.
+# toactl in the container's namespace finds the socket the host's rule
+# gave a client, the host's does not; unloading with container sockets
+# open gives them the proxy's address back, as on the host.
 t_container_unload_with_sockets() {
-	local p
+	local p out
 	containers_up && host_rule && proxy_sends --syn 200 || return 1
 	p=$(sport)
 	hold "$p" "$VIP" "$PUB_TOA" || return 1
 	expect_match "held" "$held_line" "^accept=\\[::ffff:$CLIENT\\]:$p " || return 1
+	out=$(in_ns ctr1 /usr/sbin/toactl list) || return 1
+	expect_match "toactl list in the container" "$out" "$CLIENT:$p" || return 1
+	out=$(in_ns ctr1 /usr/sbin/toactl lookup "[::ffff:$CTR1]:80" "[::ffff:$PROXY]:$p") || return 1
+	expect_match "toactl lookup in the container" "$out" "$CLIENT:$p" || return 1
+	out=$(in_ns server /usr/sbin/toactl list) || return 1
+	[[ $out != *"$CLIENT:$p"* ]] || fail "the host lists the container's socket: $out" || return 1
 	reset_test
 	unload_module || return 1
 	held_asks "\\[::ffff:$PROXY\\]:[0-9]+" || return 1
