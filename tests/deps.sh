@@ -63,6 +63,8 @@ PACKAGES=(
 	ethtool                  # checksum offload off on a veth (--toa-insert tests)
 	apache2-utils            # ab: connection rate through the relay (--toa-insert benchmark)
 	"ncat|netcat-openbsd"    # simple TCP client/server
+	libdevmapper1.02.1       # dockerd's library (Docker itself is unpacked: tests/host-prepare.sh)
+	libseccomp2              # runc's library
 )
 
 check_only=0

@@ -12,17 +12,26 @@ host_prepare() {
 	tests/deps.sh >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; echo "cannot install the dependencies" >&2; return 1; }
 
 	# The operator's guide tests run netfilter-persistent's scripts and
-	# firewalld in the VM (unpacked there, over its throw-away root).
+	# firewalld in the VM (unpacked there, over its throw-away root), the
+	# container tests Docker (unpacked here, run from the checkout).
 	# Installing them here would save this host's firewall rules, enable
 	# boot services and take over its firewall: fetch only.
 	local pkg fetch=()
 	mkdir -p tests/.cache/debs
-	for pkg in netfilter-persistent iptables-persistent firewalld python3-firewall python3-nftables; do
+	for pkg in netfilter-persistent iptables-persistent firewalld python3-firewall python3-nftables \
+		docker.io containerd runc tini; do
 		compgen -G "tests/.cache/debs/${pkg}_*.deb" >/dev/null || fetch+=("$pkg")
 	done
 	((${#fetch[@]} == 0)) ||
 		(cd tests/.cache/debs && apt-get download -q "${fetch[@]}") >>"$out/deps.log" 2>&1 ||
 		{ cat "$out/deps.log"; echo "cannot fetch ${fetch[*]}" >&2; return 1; }
+	if [[ ! -x tests/.cache/docker/usr/sbin/dockerd ]]; then
+		rm -rf tests/.cache/docker
+		for pkg in docker.io containerd runc tini; do
+			dpkg-deb -x tests/.cache/debs/"${pkg}"_*.deb tests/.cache/docker ||
+				{ echo "cannot unpack $pkg" >&2; return 1; }
+		done
+	fi
 
 	KIMG=$(ls -v /boot/vmlinuz-6.1.* 2>/dev/null | tail -n 1)
 	KVER=${KIMG#/boot/vmlinuz-}

@@ -324,3 +324,44 @@ t_container_no_upward_trust_user_ns() {
 	expect_eq "recorded by the router" \
 		"$(nsenter --net="/proc/$RTR_PID/ns/net" cat /proc/net/xt_TOA | awk '$1 == "options_recorded" { print $2 }')" 1
 }
+
+# Real Docker (Debian's docker.io, unpacked by tests/host-prepare.sh) in
+# the server's namespace, with its own bridge beside the emulated one;
+# the image is toa-peer with its two libraries. Docker rewrites the nat
+# table when it starts: the emulated rules are put back afterwards.
+PUB_DOCKER=8085
+docker_down() {
+	docker rm -f web >/dev/null 2>&1
+	[[ -f $WORK/dockerd.pid ]] && kill "$(cat "$WORK/dockerd.pid")" &&
+		wait_for '! kill -0 $(cat "$WORK/dockerd.pid") 2>/dev/null' 300
+	rm -f "$WORK/dockerd.pid"
+	in_ns server iptables-nft-restore -T nat <"$WORK/nat.saved"
+}
+
+t_container_real_docker() {
+	local got p d=$TOP/tests/.cache/docker
+	containers_up || return 1
+	[[ -x $d/usr/sbin/dockerd ]] || fail "no $d/usr/sbin/dockerd (tests/host-prepare.sh unpacks it)" || return 1
+	PATH=$d/usr/bin:$d/usr/sbin:$PATH
+	mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup || return 1
+	in_ns server iptables-nft-save -t nat >"$WORK/nat.saved" || return 1
+	trap docker_down EXIT
+	in_ns server ip link add br-real type bridge &&
+		in_ns server ip addr add 172.19.0.1/16 dev br-real &&
+		in_ns server ip link set br-real up || return 1
+	in_ns server dockerd --bridge br-real --userland-proxy=false --storage-driver vfs \
+		--data-root /var/lib/docker --exec-root /run/docker >"$WORK/dockerd.log" 2>&1 &
+	echo $! >"$WORK/dockerd.pid"
+	wait_for 'docker info >/dev/null 2>&1' 1800 || fail "dockerd: $(tail -n 5 "$WORK/dockerd.log")" || return 1
+	tar -chf - -C / lib/x86_64-linux-gnu/libc.so.6 lib64/ld-linux-x86-64.so.2 -C "$TOOLS" toa-peer |
+		docker import - local/toa-peer >/dev/null || return 1
+	docker run -d --name web -p "$PUB_DOCKER:80" local/toa-peer /toa-peer serve --dual 80 >/dev/null || return 1
+	wait_for 'docker logs web 2>&1 | grep -q "^listen="' 600 || fail "container: $(docker logs web 2>&1)" || return 1
+	note "$(in_ns server iptables-nft-save -t nat | grep -- "--dport $PUB_DOCKER")"
+	in_ns server iptables-nft -t mangle -A PREROUTING -s "$PROXY" -p tcp --dport "$PUB_DOCKER" -j TOA &&
+		proxy_sends --syn 200 --ack 200 || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$PUB_DOCKER") || return 1
+	expect_eq "Docker container" "$got" \
+		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:172.19.0.2]:80"
+}
