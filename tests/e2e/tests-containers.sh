@@ -78,19 +78,28 @@ host_rule() {
 			-m multiport --dports "$PUB_TOA,$PUB_MASQ" -j TOA
 }
 
+# ctr1_sees_client WHAT PORT SENDER-SPEC...: with the proxy inserting
+# SENDER-SPEC, ctr1's application sees the client of a connection to the
+# host's published PORT.
+ctr1_sees_client() {
+	local what=$1 port=$2 got p
+	shift 2
+	proxy_sends "$@" || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$port") || return 1
+	expect_eq "$what" "$got" \
+		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80"
+}
+
 # The published port with the host's rule gives the container the
 # client, with the option in the SYN, in the ACK, in both; the port
 # published without a rule keeps the proxy; counters on each side.
 t_container_docker_publish() {
-	local spec got p
+	local spec got
 	containers_up && host_rule || return 1
 	for spec in "--syn 200" "--ack 200" "--syn 254 --ack 254"; do
 		# shellcheck disable=SC2086
-		proxy_sends $spec || return 1
-		p=$(sport)
-		got=$(ask_peer --sport "$p" "$VIP" "$PUB_TOA") || return 1
-		expect_eq "container, $spec" "$got" \
-			"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+		ctr1_sees_client "container, $spec" "$PUB_TOA" $spec || return 1
 	done
 	got=$(ask_peer --sport "$(sport)" "$VIP" "$PUB_PLAIN") || return 1
 	expect_match "unruled container" "$got" "^accept=\\[::ffff:$PROXY\\]:[0-9]+ peer=\\[::ffff:$PROXY\\]:" || return 1
@@ -116,12 +125,9 @@ t_container_ipv6() {
 # masquerades too, so the container's peer is the bridge's address; the
 # host's entry still holds the client.
 t_container_masquerade() {
-	local got p
-	containers_up && host_rule && proxy_sends --syn 200 || return 1
-	p=$(sport)
-	got=$(ask_peer --sport "$p" "$VIP" "$PUB_MASQ") || return 1
-	expect_eq "masqueraded container" "$got" \
-		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+	local got
+	containers_up && host_rule || return 1
+	ctr1_sees_client "masqueraded container" "$PUB_MASQ" --syn 200 || return 1
 	reset_test
 	proxy_sends --syn 200 --ack 200 || return 1
 	got=$(ask_peer --sport "$(sport)" "$VIP" "$PUB_MASQ") || return 1
@@ -130,18 +136,14 @@ t_container_masquerade() {
 
 # SYN cookies in the container's namespace (it has no conntrack of its own).
 t_container_syncookies() {
-	local spec got p recv
+	local spec recv
 	containers_up && host_rule || return 1
 	in_ns ctr1 sysctl -qw net.ipv4.tcp_syncookies=2 || return 1
 	trap 'in_ns ctr1 sysctl -qw net.ipv4.tcp_syncookies=1' EXIT
 	recv=$(tcp_ext ctr1 SyncookiesRecv)
 	for spec in "--syn 200" "--ack 200"; do
 		# shellcheck disable=SC2086
-		proxy_sends $spec || return 1
-		p=$(sport)
-		got=$(ask_peer --sport "$p" "$VIP" "$PUB_TOA") || return 1
-		expect_eq "cookie, $spec" "$got" \
-			"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+		ctr1_sees_client "cookie, $spec" "$PUB_TOA" $spec || return 1
 	done
 	(($(tcp_ext ctr1 SyncookiesRecv) >= recv + 2)) || fail "SYN cookies were not used"
 }

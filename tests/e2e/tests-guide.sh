@@ -194,20 +194,28 @@ t_guide_l4_rule_and_checks() {
 	expect_eq "nginx behind the IPv6 rule" "$got" "$CLIENT6:$p 80"
 }
 
-# The guide's nftables ruleset, loaded as it is, selects the proxy's
-# connections with no iptables rule, for IPv4 and IPv6.
-t_guide_nftables() {
+# nginx_sees_clients WHAT SENDER-SPEC6: nginx on port 80 logs the client
+# of an IPv4 connection (the TOA in the SYN), then of an IPv6 one (the
+# proxy inserting SENDER-SPEC6).
+nginx_sees_clients() {
 	local p got
-	trap 'in_ns server nft delete table inet toa 2>/dev/null' EXIT
-	guide_block l4-nft | in_ns server nft -f - || fail "nft -f refused the guide's ruleset" || return 1
 	proxy_sends --syn 200 || return 1
 	p=$(sport)
 	got=$(curl_nginx "$p" "$VIP" 80) || return 1
-	expect_eq "nginx behind the nftables ruleset" "$got" "$CLIENT:$p 80" || return 1
-	proxy_sends --syn 254v6 || return 1
+	expect_eq "$1" "$got" "$CLIENT:$p 80" || return 1
+	# shellcheck disable=SC2086
+	proxy_sends $2 || return 1
 	p=$(sport)
 	got=$(curl_nginx "$p" "$VIP6" 80) || return 1
-	expect_eq "nginx behind the nftables ruleset, IPv6" "$got" "$CLIENT6:$p 80"
+	expect_eq "$1, IPv6" "$got" "$CLIENT6:$p 80"
+}
+
+# The guide's nftables ruleset, loaded as it is, selects the proxy's
+# connections with no iptables rule, for IPv4 and IPv6.
+t_guide_nftables() {
+	trap 'in_ns server nft delete table inet toa 2>/dev/null' EXIT
+	guide_block l4-nft | in_ns server nft -f - || fail "nft -f refused the guide's ruleset" || return 1
+	nginx_sees_clients "nginx behind the nftables ruleset" "--syn 254v6"
 }
 
 # tcpdump as the guide writes it, during one connection; kind 200 in the
@@ -365,11 +373,7 @@ t_guide_firewall_by_real_client() {
 t_guide_containers() {
 	local got p
 	containers_up && guide_run server containers-docker || return 1
-	proxy_sends --syn 200 || return 1
-	p=$(sport)
-	got=$(ask_peer --sport "$p" "$VIP" 8081) || return 1
-	expect_eq "container" "$got" \
-		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$CTR1]:80" || return 1
+	ctr1_sees_client "container" 8081 --syn 200 || return 1
 	proxy_sends --syn 254v6 || return 1
 	p=$(sport)
 	got=$(ask_peer --sport "$p" "$VIP6" 8081) || return 1
@@ -428,14 +432,7 @@ t_guide_firewalld() {
 	lsmod | grep -q '^xt_TOA ' || fail "xt_TOA not loaded by firewalld's ruleset" || return 1
 	note "$(in_ns server nft list ruleset | grep -E 'type "toa|ct helper set' | tr -s '\t\n' '  ')"
 	mark_counters
-	proxy_sends --syn 200 || return 1
-	p=$(sport)
-	got=$(curl_nginx "$p" "$VIP" 80) || return 1
-	expect_eq "nginx behind firewalld" "$got" "$CLIENT:$p 80" || return 1
-	proxy_sends --ack 254v6 || return 1
-	p=$(sport)
-	got=$(curl_nginx "$p" "$VIP6" 80) || return 1
-	expect_eq "nginx behind firewalld, IPv6" "$got" "$CLIENT6:$p 80" || return 1
+	nginx_sees_clients "nginx behind firewalld" "--ack 254v6" || return 1
 	# Outside the zone's sources (the test opens the port to everyone):
 	# a forged TOA is not even read.
 	firewall-cmd -q --zone=public --add-service=http || return 1
