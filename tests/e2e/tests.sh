@@ -126,7 +126,9 @@ t_malformed_options_ignored() {
 		expect_match "malformed $spec" "$got" "^accept=$PROXY:[0-9]+ peer=$PROXY:" || return 1
 		n=$((n + 1))
 	done
-	expect_eq options_malformed "$(counter options_malformed)" "$n" || return 1
+	# Each SYN the client retransmits (a VM under load) is counted again.
+	got=$(counter options_malformed)
+	((got >= n)) || fail "options_malformed: got $got, want at least $n" || return 1
 	expect_eq options_recorded "$(counter options_recorded)" 0 || return 1
 	expect_eq sockets_without_option "$(counter sockets_without_option)" "$n"
 }
