@@ -286,6 +286,20 @@ ask_peer() {
 	in_ns client "$TOOLS/toa-peer" ask "$@"
 }
 
+# mapped_client_seen WHAT PORT LOCAL SENDER-SPEC...: with the proxy
+# inserting SENDER-SPEC, a dual-stack toa-peer reached at VIP:PORT sees
+# the IPv4 client as a v4-mapped address, its own address being LOCAL
+# (IPV4:PORT).
+mapped_client_seen() {
+	local what=$1 port=$2 local=$3 got p
+	shift 3
+	proxy_sends "$@" || return 1
+	p=$(sport)
+	got=$(ask_peer --sport "$p" "$VIP" "$port") || return 1
+	expect_eq "$what" "$got" \
+		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:${local%:*}]:${local##*:}"
+}
+
 # hold SPORT HOST PORT: a connection to toa-peer's server held open on
 # coproc HELD; held_line is what the server's application saw first.
 hold() {

@@ -71,13 +71,8 @@ t_nft_helper_syncookies() {
 # One "inet" object serves both families: an IPv6 client over IPv6, an
 # IPv4 client on a dual-stack listener.
 t_nft_helper_ipv6_dual_stack() {
-	local got p
 	nft_toa && proxy_sends --syn 254v6 && basic_checks6 || return 1
-	proxy_sends --syn 200 || return 1
-	p=$(sport)
-	got=$(ask_peer --sport "$p" "$VIP" "$PEER_DUAL") || return 1
-	expect_eq "dual-stack listener" "$got" \
-		"accept=[::ffff:$CLIENT]:$p peer=[::ffff:$CLIENT]:$p local=[::ffff:$SERVER]:$PEER_DUAL"
+	mapped_client_seen "dual-stack listener" "$PEER_DUAL" "$SERVER:$PEER_DUAL" --syn 200
 }
 
 # A host outside the ruleset's source sends its own TOA: no helper is set
