@@ -40,18 +40,10 @@ mkdir -p "$cache" || stop "create the cache $cache"
 exec 9>"$cache/newest-kernel.lock" || stop "open the lock in $cache"
 flock 9
 
-# sid's index in a private apt state: the host's sources, pins and
-# installed packages neither change nor take part.
-aptdir=$cache/sid-apt
-mkdir -p "$aptdir/lists/partial" "$aptdir/cache"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" >"$aptdir/sources.list"
-apt=(-q -o Dir::Etc::SourceList="$aptdir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-	-o Dir::State::Lists="$aptdir/lists" -o Dir::State::status=/dev/null
-	-o Dir::Cache="$aptdir/cache" -o Acquire::Languages=none)
-# No network must fail CI, not skip: apt would go on with the old index
-# (and hide a new kernel) but for --error-on=any.
-out=$(apt-get "${apt[@]}" --error-on=any update 2>&1) || stop "fetch Debian sid's index from $mirror" "$out"
+# shellcheck source=sid-apt.sh
+. "$TOP/tests/sid-apt.sh"
+sid_apt "$cache" "$mirror" >"$cache/sid-apt.log" 2>&1 ||
+	stop "fetch Debian sid's index from $mirror" "$(tail -n 20 "$cache/sid-apt.log")"
 pkg=$(apt-cache "${apt[@]}" pkgnames linux-source- | grep -E '^linux-source-[0-9.]+$' | sort -V | tail -n 1)
 ver=$(apt-cache "${apt[@]}" show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p')
 [[ -n $pkg && -n $ver ]] || stop "sid has a linux-source-X.Y package"
