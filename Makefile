@@ -4,6 +4,7 @@
 #   make install / make uninstall        for the kernel of KDIR, runs depmod
 #   make dkms-install / dkms-uninstall   the module under DKMS, every kernel
 #   make check                           every test (boots VMs; see README)
+#   make check-newest                    the core tests on Debian unstable's newest kernel (VM)
 #   make demo                            a VM showing a server before/after
 #   make bench                           benchmarks in a VM (figures, not tests)
 
@@ -73,6 +74,9 @@ dkms-uninstall:
 check:
 	tests/run.sh
 
+check-newest:
+	tests/run-newest.sh
+
 demo:
 	tests/demo.sh
 
@@ -91,4 +95,4 @@ clean:
 
 .PHONY: all module plugin toactl install install-module install-plugin \
 	install-toactl uninstall dkms-source dkms-install dkms-uninstall \
-	check demo bench clean
+	check check-newest demo bench clean

@@ -8,6 +8,6 @@ cd "$TOP"
 # shellcheck source=host-prepare.sh
 . tests/host-prepare.sh
 echo "Installing dependencies and building (first run takes a few minutes)..."
-host_prepare "$TOP/tests/out" || exit 1
+host_prepare "$TOP/tests/out" --demo || exit 1
 echo "Booting Debian's $KVER under qemu (software emulation, about a minute)..."
 tests/vm/run-vm.sh --kernel "$KIMG" --env XT_STAGE="$STAGE" -- tests/e2e/demo-in-guest.sh

@@ -5,8 +5,9 @@
 # once and only when something has to be installed. Re-running it on a ready machine is a
 # no-op that prints "all present".
 #
-# Usage: tests/deps.sh [--check]
+# Usage: tests/deps.sh [--check] [--demo]
 #   --check   only report missing packages (exit 1 if any), install nothing.
+#   --demo    only what the demo needs (DEMO_PACKAGES; no 6.12 kernel).
 #
 # Extend the suite's needs by editing PACKAGES below, one entry a line. An entry of the form
 # "a|b" is satisfied by either package; if neither is installed, the first is installed.
@@ -17,7 +18,9 @@
 # linux-headers-amd64 metapackages, which stay on 6.1). An installed 6.12 pair is kept.
 set -euo pipefail
 
-PACKAGES=(
+# What the demo needs (tests/demo.sh runs "deps.sh --demo"): build the module, boot
+# Debian's 6.1 kernel under qemu, and its topology's tools inside.
+DEMO_PACKAGES=(
 	# --- build ---
 	build-essential          # gcc, make, libc headers
 	pkg-config
@@ -26,6 +29,22 @@ PACKAGES=(
 	libmnl-dev
 	linux-headers-amd64      # headers of the 6.1 kernel the VM boots (module build)
 	git                      # tests/vm/run-vm.sh locates the checkout with git
+	# --- VM harness (tests/vm/run-vm.sh) ---
+	linux-image-amd64        # the 6.1 kernel booted under qemu (its modules feed the initramfs)
+	qemu-system-x86          # TCG emulation, 9p (virtfs) shares
+	busybox-static           # initramfs userland
+	cpio                     # initramfs archive
+	kmod                     # modprobe/depmod/insmod (host: module list; guest: loading)
+	# --- used inside the guest (the guest shares the host's root read-only) ---
+	iptables                 # iptables-nft and iptables-legacy
+	nftables                 # nft: TOA through "ct helper set" (tests-nft.sh)
+	iproute2                 # ip netns, veth
+	procps                   # sysctl, ps, pkill
+	nginx-light              # test backend server
+	curl                     # test client
+)
+PACKAGES=(
+	"${DEMO_PACKAGES[@]}"
 	clang                    # tests/fuzz: libFuzzer target of the option parser
 	libclang-rt-dev          # libFuzzer and sanitizer runtimes for clang
 	xxd                      # tests/fuzz: seeds and regressions kept as hex
@@ -41,22 +60,11 @@ PACKAGES=(
 	flex
 	libelf-dev
 	libssl-dev
-	# --- VM harness (tests/vm/run-vm.sh) ---
-	linux-image-amd64        # the 6.1 kernel booted under qemu (its modules feed the initramfs)
-	qemu-system-x86          # TCG emulation, 9p (virtfs) shares
-	busybox-static           # initramfs userland
-	cpio                     # initramfs archive
+	# --- VM harness, the 6.12 kernel's modules ---
 	xz-utils                 # decompress .ko.xz modules (6.12 kernels)
 	zstd                     # decompress .ko.zst modules
-	kmod                     # modprobe/depmod/insmod (host: module list; guest: loading)
-	# --- used inside the guest (the guest shares the host's root read-only) ---
-	iptables                 # iptables-nft and iptables-legacy
-	nftables                 # nft: TOA through "ct helper set" (tests-nft.sh)
-	iproute2                 # ip netns, veth
-	procps                   # sysctl, ps, pkill
-	nginx-light              # test backend server
+	# --- used inside the guest ---
 	apache2-bin              # the guide's mod_remoteip config (binary and modules only: no service)
-	curl                     # test client
 	tcpdump
 	conntrack                # conntrack -L for state checks
 	python3-scapy            # crafted TOA packets
@@ -67,19 +75,21 @@ PACKAGES=(
 	libseccomp2              # runc's library
 )
 
-check_only=0
-case "${1:-}" in
+check_only=0 demo=0
+for arg; do
+	case "$arg" in
 	--check) check_only=1 ;;
-	"") ;;
+	--demo) demo=1 && PACKAGES=("${DEMO_PACKAGES[@]}") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "deps.sh: unknown argument: $1" >&2
+		echo "deps.sh: unknown argument: $arg" >&2
 		exit 2
 		;;
-esac
+	esac
+done
 
 # True if the package is installed (dpkg status "installed", not just "config-files").
 is_installed() {
@@ -102,8 +112,8 @@ done
 # The 6.12 kernel: an installed image (signed or not) with its headers, whatever their
 # point release.
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
-have_6_12=0
-for image in $(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*' 2>/dev/null); do
+have_6_12=$demo
+((demo)) || for image in $(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*' 2>/dev/null); do
 	[[ $image =~ ^linux-image-(6\.12\.[0-9]+\+[a-z0-9.]+-amd64)(-unsigned)?$ ]] || continue
 	abi=${BASH_REMATCH[1]}
 	if is_installed "$image" && is_installed "linux-headers-$abi"; then
@@ -114,7 +124,7 @@ done
 ((have_6_12)) || missing+=("a 6.12 kernel from bookworm-backports")
 
 if ((${#missing[@]} == 0)); then
-	echo "deps.sh: all present (${#PACKAGES[@]} entries and a 6.12 kernel)"
+	echo "deps.sh: all present (${#PACKAGES[@]} entries$( ((demo)) || echo ' and a 6.12 kernel'))"
 	exit 0
 fi
 

@@ -5,11 +5,24 @@
 # Sets KIMG, KVER, KDIR, STAGE, and LTS_KVERS: the newest installed kernel
 # of each supported LTS line, 6.1 and 6.12, which the packages are tested
 # on. Returns non-zero on failure.
+# host_prepare OUT --demo: only what the demo needs (its packages, the
+# module, plugins, toactl and test tools for 6.1); LTS_KVERS is 6.1 alone.
 
 host_prepare() {
-	local out=$1
+	local out=$1 demo=${2:-}
 	mkdir -p "$out"
-	tests/deps.sh >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; echo "cannot install the dependencies" >&2; return 1; }
+	tests/deps.sh ${demo:+"$demo"} >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; echo "cannot install the dependencies" >&2; return 1; }
+	KIMG=$(ls -v /boot/vmlinuz-6.1.* 2>/dev/null | tail -n 1)
+	KVER=${KIMG#/boot/vmlinuz-}
+	KDIR=/usr/src/linux-headers-$KVER
+	[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)" >&2; return 1; }
+	LTS_KVERS=("$KVER")
+	if [[ -n $demo ]]; then
+		make -s KDIR="$KDIR" >"$out/build.log" 2>&1 && make -s -C tests/tools >>"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log"; echo "build failed" >&2; return 1; }
+		stage_install
+		return
+	fi
 
 	# The operator's guide tests run netfilter-persistent's scripts and
 	# firewalld in the VM (unpacked there, over its throw-away root), the
@@ -33,11 +46,6 @@ host_prepare() {
 		done
 	fi
 
-	KIMG=$(ls -v /boot/vmlinuz-6.1.* 2>/dev/null | tail -n 1)
-	KVER=${KIMG#/boot/vmlinuz-}
-	KDIR=/usr/src/linux-headers-$KVER
-	[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)" >&2; return 1; }
-	LTS_KVERS=("$KVER")
 	local img
 	img=$(ls -v /boot/vmlinuz-6.12.* 2>/dev/null | tail -n 1)
 	[[ -n $img && -d /usr/src/linux-headers-${img#/boot/vmlinuz-} ]] ||
@@ -50,9 +58,12 @@ host_prepare() {
 		test_kmods "/usr/src/linux-headers-${LTS_KVERS[1]}" "${LTS_KVERS[1]}" >>"$out/build.log" 2>&1 &&
 		make -s -C examples >>"$out/build.log" 2>&1 ||
 		{ cat "$out/build.log"; echo "build failed" >&2; return 1; }
+	stage_install
+}
 
-	# What "make install" does, into a staging root; depmod runs here,
-	# where it takes seconds (over 9p under TCG it takes minutes).
+# stage_install: what "make install" does, into a staging root; depmod runs here,
+# where it takes seconds (over 9p under TCG it takes minutes). Sets STAGE.
+stage_install() {
 	STAGE=$TOP/tests/.cache/stage-$KVER
 	rm -rf "$STAGE"
 	make -s install DESTDIR="$STAGE" KDIR="$KDIR" >/dev/null &&

@@ -15,6 +15,11 @@
 #                       with --kver, else the newest /boot/vmlinuz-6.1.*)
 #   --kver VER          kernel version, whose modules come from /lib/modules/VER
 #                       (default: read from the kernel image)
+#   --modules-root DIR  the kernel's modules are in DIR/lib/modules/VER rather than the host's
+#                       /lib/modules (a kernel unpacked from its .deb, not installed); the
+#                       initramfs takes its drivers from there. DIR must be inside the checkout,
+#                       and the guest command sees only the host's /lib/modules: XT_STAGE's
+#                       install (tests/e2e/lib.sh) puts them in place
 #   --builtin-drivers   the kernel has virtio-pci, 9p and overlayfs built in: no modules
 #                       in the initramfs (custom bzImage, e.g. a KASAN build)
 #   --mem MiB           guest memory (default 2048)
@@ -71,13 +76,14 @@ usage() {
 
 # ---------------------------------------------------------------------------------------------
 # Options
-kernel="" kver="" builtin_drivers=0 mem=2048 smp=2 timeout=1200 log_file=""
+kernel="" kver="" modroot="" builtin_drivers=0 mem=2048 smp=2 timeout=1200 log_file=""
 append="" no_overlay=0 verbose=0 keep=0 rebuild=0 seabios=0 pvh=1
 env_args=() qemu_extra=()
 while (($#)); do
 	case "$1" in
 	--kernel) kernel="${2:?--kernel needs a file}" && shift ;;
 	--kver) kver="${2:?--kver needs a version}" && shift ;;
+	--modules-root) modroot="${2:?--modules-root needs a directory}" && shift ;;
 	--builtin-drivers) builtin_drivers=1 ;;
 	--mem) mem="${2:?--mem needs MiB}" && shift ;;
 	--smp) smp="${2:?--smp needs a number}" && shift ;;
@@ -165,8 +171,8 @@ if [[ -z "$kver" ]]; then
 	fi
 	[[ -n "$kver" ]] || harness_fail "cannot read a kernel version from $kernel (not a bzImage or vmlinux?); pass --kver if it is a kernel"
 fi
-if ((!builtin_drivers)) && [[ ! -d "/lib/modules/$kver" ]]; then
-	harness_fail "no /lib/modules/$kver for $kernel (pass --kver, or --builtin-drivers for a kernel with virtio/9p built in)"
+if ((!builtin_drivers)) && [[ ! -d "${modroot:-}/lib/modules/$kver" ]]; then
+	harness_fail "no ${modroot:-}/lib/modules/$kver for $kernel (pass --kver, --modules-root, or --builtin-drivers for a kernel with virtio/9p built in)"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -231,9 +237,10 @@ fi
 # The overlay module is optional (its absence only means the fallback root).
 module_paths() {
 	local out
-	out="$(modprobe -a -S "$kver" --show-depends virtio_pci 9pnet_virtio 9p)" ||
+	local dir=(-d "${modroot:-/}")
+	out="$(modprobe "${dir[@]}" -a -S "$kver" --show-depends virtio_pci 9pnet_virtio 9p)" ||
 		harness_fail "modprobe -S $kver cannot resolve virtio_pci/9pnet_virtio/9p (modules of $kver installed?)"
-	out+=$'\n'"$(modprobe -S "$kver" --show-depends overlay 2>/dev/null || true)"
+	out+=$'\n'"$(modprobe "${dir[@]}" -S "$kver" --show-depends overlay 2>/dev/null || true)"
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$out"
 }
 
