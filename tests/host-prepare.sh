@@ -6,7 +6,8 @@
 # of each supported LTS line, 6.1 and 6.12, which the packages are tested
 # on. Returns non-zero on failure.
 # host_prepare OUT --demo: only what the demo needs (its packages, the
-# module, plugins, toactl and test tools for 6.1); LTS_KVERS is 6.1 alone.
+# module, plugins, toactl, test tools and examples for 6.1); LTS_KVERS is
+# 6.1 alone.
 
 host_prepare() {
 	local out=$1 demo=${2:-}
@@ -18,7 +19,8 @@ host_prepare() {
 	[[ -n $KIMG && -d $KDIR ]] || { echo "no 6.1 kernel image and headers (linux-image-amd64, linux-headers-amd64)" >&2; return 1; }
 	LTS_KVERS=("$KVER")
 	if [[ -n $demo ]]; then
-		make -s KDIR="$KDIR" >"$out/build.log" 2>&1 && make -s -C tests/tools >>"$out/build.log" 2>&1 ||
+		make -s KDIR="$KDIR" >"$out/build.log" 2>&1 && make -s -C tests/tools >>"$out/build.log" 2>&1 &&
+			make -s -C examples >>"$out/build.log" 2>&1 ||
 			{ cat "$out/build.log"; echo "build failed" >&2; return 1; }
 		stage_install
 		return
