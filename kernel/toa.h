@@ -62,8 +62,21 @@ bool toa_ct_selected(struct net *net, const struct sk_buff *skb);
 bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 		      struct toa_addr *client);
 bool toa_ct_recorded(const struct sk_buff *skb, struct toa_addr *client);
+struct tcphdr;
+enum toa_parse_result toa_read_options(struct net *net,
+				       const struct sk_buff *skb,
+				       unsigned int thoff,
+				       const struct tcphdr *th,
+				       unsigned int kinds,
+				       struct toa_addr *client);
 void toa_ct_insert_begin(struct net *net, struct nf_conn *ct);
 bool toa_ct_claim_ack(struct nf_conn *ct);
+
+/* toa_untracked.c: the handshake ACK's TOA without conntrack */
+bool toa_untracked_handle(struct net *net, const struct sk_buff *skb,
+			  unsigned int thoff, const struct xt_toa_tginfo *info);
+bool toa_untracked_take(struct net *net, const struct sk_buff *skb,
+			struct toa_addr *client);
 
 /* toa_netns.c: a container's connections, recorded by its host */
 struct net *toa_netns_from(struct net *net, const struct sk_buff *skb);

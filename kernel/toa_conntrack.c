@@ -72,13 +72,16 @@ static void toa_ct_note_zone(const struct nf_conn *ct)
 	spin_unlock_bh(&toa_ct_zones_lock);
 }
 
-/* The TOA of the TCP header @th at @thoff, if one of @kinds is there. */
-static enum toa_parse_result toa_read_options(struct net *net,
-					      const struct sk_buff *skb,
-					      unsigned int thoff,
-					      const struct tcphdr *th,
-					      unsigned int kinds,
-					      struct toa_addr *client)
+/*
+ * The TOA of the TCP header @th at @thoff, if one of @kinds is there: the
+ * one place packets' option bytes are read (by toa_parse.c).
+ */
+enum toa_parse_result toa_read_options(struct net *net,
+				       const struct sk_buff *skb,
+				       unsigned int thoff,
+				       const struct tcphdr *th,
+				       unsigned int kinds,
+				       struct toa_addr *client)
 {
 	enum toa_parse_result res;
 	unsigned int not_toa = 0;
@@ -451,8 +454,9 @@ static bool toa_ct_find_take(struct net *ct_net, struct net *net,
  * Whether the connection of @skb, completing a handshake, may have a
  * client: false when its entry is known, no TOA rule selected it, and it
  * was not handed over by another namespace, so the socket hook leaves
- * every other passive connection at once.  (On the SYN cookie path the
- * entry was detached from @skb: it may.)
+ * every other passive connection at once; likewise when conntrack does
+ * not track it.  (On the SYN cookie path the entry was detached from
+ * @skb: it may.)
  */
 bool toa_ct_selected(struct net *net, const struct sk_buff *skb)
 {
@@ -460,10 +464,10 @@ bool toa_ct_selected(struct net *net, const struct sk_buff *skb)
 	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 	bool selected;
 
-	if (!ct)
+	if (!ct && ctinfo != IP_CT_UNTRACKED)
 		return true;
 	rcu_read_lock();
-	selected = toa_ct_data(ct) || toa_netns_from(net, skb);
+	selected = (ct && toa_ct_data(ct)) || toa_netns_from(net, skb);
 	rcu_read_unlock();
 	return selected;
 }
@@ -486,7 +490,8 @@ bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (ct && toa_ct_take(net, ct, isn, client, &found))
 		return found;	/* selected by this namespace's rule */
-	if (!ct && toa_ct_find_take(net, net, skb, isn, client))
+	if (!ct && ctinfo != IP_CT_UNTRACKED &&
+	    toa_ct_find_take(net, net, skb, isn, client))
 		return true;
 	rcu_read_lock();
 	from = toa_netns_from(net, skb);

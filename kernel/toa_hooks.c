@@ -14,8 +14,9 @@
  *    listener the kernel's ops back.
  *  - tcp_v4_syn_recv_sock / tcp_v6_syn_recv_sock return: a passive child
  *    socket was created from the packet completing the handshake (also on
- *    the SYN cookie path): give it the recorded client, and give its
- *    listener the getname of toa_getname.c.
+ *    the SYN cookie path): give it the client recorded in conntrack, or
+ *    noted on that very packet (toa_untracked.c), and give its listener
+ *    the getname of toa_getname.c.
  *  - security_sock_graft, from sock_graft(): accept() found a socket; a
  *    TOA socket's gets our ops if its listener's were not ours yet.
  *  - ipv6_setsockopt return, for IPV6_ADDRFORM only: the socket got the
@@ -44,6 +45,8 @@
 struct toa_syn_recv_call {
 	struct sock *listener;
 	struct sk_buff *skb;
+	bool untracked;			/* client: noted by toa_untracked.c */
+	struct toa_addr client;
 };
 
 static int toa_syn_recv_entry(struct kretprobe_instance *ri,
@@ -53,7 +56,9 @@ static int toa_syn_recv_entry(struct kretprobe_instance *ri,
 	struct sock *listener = (struct sock *)regs_get_kernel_argument(regs, 0);
 	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
 
-	if (!toa_ct_selected(sock_net(listener), skb))
+	call->untracked = toa_untracked_take(sock_net(listener), skb,
+					     &call->client);
+	if (!call->untracked && !toa_ct_selected(sock_net(listener), skb))
 		return 1;	/* no return probe */
 	call->listener = listener;
 	call->skb = skb;
@@ -76,13 +81,13 @@ static int toa_syn_recv_return(struct kretprobe_instance *ri,
 {
 	struct toa_syn_recv_call *call = (void *)ri->data;
 	struct sock *child = (struct sock *)regs_return_value(regs);
-	struct toa_addr client;
 
 	/* tcp_create_openreq_child() set rcv_nxt to the client's ISN + 1. */
 	if (child &&
-	    toa_ct_client_of(sock_net(child), call->skb,
-			     tcp_sk(child)->rcv_nxt - 1, &client) &&
-	    toa_sock_attach(child, &client))
+	    (call->untracked ||
+	     toa_ct_client_of(sock_net(child), call->skb,
+			      tcp_sk(child)->rcv_nxt - 1, &call->client)) &&
+	    toa_sock_attach(child, &call->client))
 		toa_getname_listener(call->listener);
 	return 0;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The TOA target: "-t mangle -A PREROUTING ... -p tcp -j TOA" selects the
- * connections whose TOA option is believed; "-t mangle -A FORWARD or
+ * connections whose TOA option is believed (recorded in conntrack:
+ * toa_conntrack.c), "-t raw -A PREROUTING ... -j TOA --toa-from ack" the
+ * same without conntrack (toa_untracked.c); "-t mangle -A FORWARD or
  * POSTROUTING ... -p tcp -j TOA --toa-insert KIND/LEN" on a relay writes the
  * option (toa_insert.c).  Non-terminating, like TCPMSS.
  */
@@ -21,7 +23,8 @@ static unsigned int toa_tg(struct sk_buff *skb,
 		return XT_CONTINUE;
 	if (info->flags & XT_TOA_INSERT)
 		return toa_insert(xt_net(par), skb, par->thoff, info);
-	toa_ct_handle_packet(xt_net(par), skb, par->thoff, info);
+	if (!toa_untracked_handle(xt_net(par), skb, par->thoff, info))
+		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info);
 	return XT_CONTINUE;
 }
 
@@ -44,8 +47,8 @@ static bool toa_insert_valid(const struct xt_tgchk_param *par)
 		pr_info_ratelimited("TOA: --toa-insert: iptables writes 200/8, 253/8 or 254/8, ip6tables 253/20 or 254/20\n");
 		return false;
 	}
-	if (par->hook_mask & ~TOA_INSERT_HOOKS) {
-		pr_info_ratelimited("TOA: --toa-insert is only valid in FORWARD and POSTROUTING\n");
+	if (par->hook_mask & ~TOA_INSERT_HOOKS || strcmp(par->table, "mangle")) {
+		pr_info_ratelimited("TOA: --toa-insert is only valid in mangle's FORWARD and POSTROUTING\n");
 		return false;
 	}
 	return true;
@@ -53,9 +56,11 @@ static bool toa_insert_valid(const struct xt_tgchk_param *par)
 
 static int toa_tg_check(const struct xt_tgchk_param *par)
 {
-	const struct xt_toa_tginfo *info = par->targinfo;
+	struct xt_toa_tginfo *info = par->targinfo;
 	int ret;
 
+	/* Whatever user space put there: toa_tg_destroy() trusts it. */
+	info->no_conntrack = !strcmp(par->table, "raw");
 	if (!info->kinds || info->kinds & ~XT_TOA_KINDS_ALL ||
 	    info->flags & ~XT_TOA_INSERT ||
 	    info->from & ~(XT_TOA_FROM_SYN | XT_TOA_FROM_ACK) ||
@@ -68,6 +73,15 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 			return -EINVAL;
 	} else if (par->hook_mask & ~(1 << NF_INET_PRE_ROUTING)) {
 		pr_info_ratelimited("TOA: reading the option is only valid in PREROUTING (--toa-insert: FORWARD, POSTROUTING)\n");
+		return -EINVAL;
+	} else if (info->no_conntrack) {
+		/* Before conntrack, which this rule does not turn on. */
+		if (info->from == XT_TOA_FROM_ACK)
+			return 0;
+		pr_info_ratelimited("TOA: in the raw table, without conntrack, only the handshake ACK's TOA reaches the socket: add --toa-from ack (for a proxy that writes the SYN, use the mangle table)\n");
+		return -EINVAL;
+	} else if (strcmp(par->table, "mangle")) {
+		pr_info_ratelimited("TOA: reads the option in the mangle table (or in raw, without conntrack)\n");
 		return -EINVAL;
 	} else {
 		/* nftables' "ct helper set" skips entries that have one. */
@@ -82,19 +96,24 @@ static int toa_tg_check(const struct xt_tgchk_param *par)
 
 static void toa_tg_destroy(const struct xt_tgdtor_param *par)
 {
-	nf_ct_netns_put(par->net, par->family);
+	const struct xt_toa_tginfo *info = par->targinfo;
+
+	if (!info->no_conntrack)
+		nf_ct_netns_put(par->net, par->family);
 }
 
+/* The raw table (toa_untracked.c) or mangle: toa_tg_check() says. */
 #define TOA_TARGET(fam)					\
 	{							\
 		.name		= "TOA",			\
 		.family		= fam,				\
-		.table		= "mangle",			\
 		.hooks		= 1 << NF_INET_PRE_ROUTING |	\
 				  TOA_INSERT_HOOKS,		\
 		.proto		= IPPROTO_TCP,			\
 		.target		= toa_tg,			\
 		.targetsize	= sizeof(struct xt_toa_tginfo),	\
+		.usersize	= offsetof(struct xt_toa_tginfo,	\
+					   no_conntrack),	\
 		.checkentry	= toa_tg_check,			\
 		.destroy	= toa_tg_destroy,		\
 		.me		= THIS_MODULE,			\

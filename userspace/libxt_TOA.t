@@ -32,6 +32,12 @@
 *raw
 :PREROUTING,OUTPUT
 -p tcp -j TOA;;FAIL
+-p tcp -j TOA --toa-from syn;;FAIL
+:PREROUTING
+-p tcp -j TOA --toa-from ack;=;OK
+-p tcp -j TOA --toa-kind 254 --toa-from ack;=;OK
+:OUTPUT
+-p tcp -j TOA --toa-from ack;;FAIL
 *nat
 :PREROUTING
 -p tcp -j TOA;;FAIL

@@ -251,15 +251,16 @@ client_sends() {
 }
 
 # server_rule [iptables args after -j TOA]: the rule under test, trusting
-# only the proxy's address.
+# only the proxy's address, in the mangle table (RULE_TABLE=raw: the
+# conntrack-free rule).
 server_rule() {
-	in_ns server "$IPT" -t mangle -A PREROUTING -s "$PROXY/32" -p tcp \
+	in_ns server "$IPT" -t "${RULE_TABLE:-mangle}" -A PREROUTING -s "$PROXY/32" -p tcp \
 		-m multiport --dports "$NGINX_RULED,$PEER_RULED,$PEER_DUAL,$LOOKUP" -j TOA "$@"
 }
 
 # server_rule6 [args after -j TOA]: the IPv6 rule, trusting the proxy.
 server_rule6() {
-	in_ns server "${IPT/iptables/ip6tables}" -t mangle -A PREROUTING -s "$PROXY6/128" -p tcp \
+	in_ns server "${IPT/iptables/ip6tables}" -t "${RULE_TABLE:-mangle}" -A PREROUTING -s "$PROXY6/128" -p tcp \
 		-m multiport --dports "$NGINX_RULED,$PEER_RULED,$PEER_DUAL" -j TOA "$@"
 }
 

@@ -254,7 +254,7 @@ t_guide_rule_refused() {
 	note "refused: $out"
 	out=$(guide_run server trouble-wrong-table-dmesg) || return 1
 	note "$out"
-	expect_match "dmesg" "$out" "TOA target: only valid in mangle table, not filter"
+	expect_match "dmesg" "$out" "TOA target: used from hooks INPUT, but only usable from PREROUTING"
 }
 
 # A rule for the wrong port: nothing counts, the rule's packet counter

@@ -164,8 +164,9 @@ t_rule_syntax_refused() {
 			note "$ipt $args: $out"
 		done
 	done
-	dmesg | grep -q 'TOA target: only valid in mangle table' ||
-		fail "no kernel message about the table" || return 1
+	# Tables: t_untracked_rules_refused.
+	dmesg | grep -q 'TOA target: used from hooks INPUT' ||
+		fail "no kernel message about the hook" || return 1
 	dmesg | grep -q 'TOA target: only valid for protocol 6' ||
 		fail "no kernel message about -p tcp"
 }

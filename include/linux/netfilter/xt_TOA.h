@@ -46,6 +46,9 @@ struct xt_toa_tginfo {
 	__u8 len;		/* XT_TOA_INSERT: option length, 8 (IPv4) or */
 				/* 20 (IPv6); else 0 */
 	__u8 from;		/* XT_TOA_FROM_*; 0 with XT_TOA_INSERT */
+	/* Kernel only, set by the module: the rule is in the raw table, */
+	/* which reads without conntrack and does not turn it on. */
+	__u8 no_conntrack;
 };
 
 /* Options of the toa match (xt_toa_mtinfo.flags and .invert). */
