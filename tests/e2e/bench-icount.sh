@@ -84,7 +84,7 @@ b_icount_getname() {
 # 8 at a time, as b_server_conn_rate; the whole system's count / n.
 b_icount_conn() {
 	local round cfg order count n=${XT_BENCH_CONNS:-1000}
-	proxy_sends --syn 200 && icount_calibrate || return 1
+	proxy_sends --syn 200 --ack 200 && icount_calibrate || return 1
 	icount in_ns client ab -q -n "$n" -c 8 "http://$VIP:$NGINX_RULED/" >/dev/null || return 1 # warm-up
 	for ((round = 1; round <= ROUNDS; round++)); do
 		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
@@ -103,7 +103,7 @@ b_icount_conn() {
 # the time to average out).
 b_icount_bulk() {
 	local round cfg order count mib=${XT_ICOUNT_BULK_MIB:-64}
-	proxy_sends --syn 200 || return 1
+	proxy_sends --syn 200 --ack 200 || return 1
 	head -c "${mib}M" /dev/zero >"$WORK/nginx/bulk"
 	icount_calibrate || return 1
 	# A warm-up: the first download counted 20 % more than the others.

@@ -1,15 +1,18 @@
 # shellcheck shell=bash
 # Benchmarks of the server (issue 8); see tests/e2e/run-bench-in-guest.sh.
-# The server runs in five configurations, interleaved in each round: no
+# The server runs in six configurations, interleaved in each round: no
 # module, the module loaded without a rule, the TOA rule on the port,
 # "conntrack only": no module and a stateful rule, since a TOA rule turns
 # conntrack on in the server's namespace, which costs every new connection
-# there with or without xt_TOA; and "TOA rule, lo untracked": what an
+# there with or without xt_TOA; "TOA rule, lo untracked": what an
 # operator does against that cost for traffic that needs no tracking, here
-# loopback. The packets are the same in all five: toa-sender, in the proxy
-# and independent of xt_TOA, inserts the option (into the SYN only).
+# loopback; and "TOA rule, raw table": the rule without conntrack
+# (--toa-from ack). The packets are the same in all six: toa-sender, in
+# the proxy and independent of xt_TOA, inserts the option into the SYN and
+# the handshake ACK.
 
-SERVER_CONFIGS=("no module" "loaded, no rule" "TOA rule" "conntrack only" "TOA rule, lo untracked")
+SERVER_CONFIGS=("no module" "loaded, no rule" "TOA rule" "conntrack only" "TOA rule, lo untracked"
+	"TOA rule, raw table")
 
 # round_configs ROUND CONFIG...: the configurations in the order of ROUND,
 # rotated each round so that none always runs first (after a module load,
@@ -34,6 +37,8 @@ server_config() {
 	"TOA rule, lo untracked")
 		server_rule && in_ns server "$IPT" -t raw -A PREROUTING -i lo -j CT --notrack &&
 			in_ns server "$IPT" -t raw -A OUTPUT -o lo -j CT --notrack ;;
+	# No conntrack in the server's namespace (toa_untracked.c).
+	"TOA rule, raw table") RULE_TABLE=raw server_rule --toa-from ack ;;
 	esac
 }
 
@@ -46,7 +51,7 @@ conntrack_rule() {
 # proxy, HTTP/1.0 (Connection: close), 8 at a time.
 b_server_conn_rate() {
 	local round cfg rate order n=${XT_BENCH_CONNS:-1000}
-	proxy_sends --syn 200 || return 1
+	proxy_sends --syn 200 --ack 200 || return 1
 	for ((round = 1; round <= ROUNDS; round++)); do
 		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
 		for cfg in "${order[@]}"; do
@@ -95,7 +100,7 @@ b_server_sockets_without_toa() {
 # nginx through the proxy, in MB/s.
 b_server_bulk() {
 	local round cfg speed order
-	proxy_sends --syn 200 || return 1
+	proxy_sends --syn 200 --ack 200 || return 1
 	head -c 128M /dev/zero >"$WORK/nginx/bulk"
 	for ((round = 1; round <= ROUNDS; round++)); do
 		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
