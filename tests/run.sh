@@ -68,9 +68,10 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 # runs the helper object's autoload and refused unload, and the zones;
 # the others differ from them in data, families, helper names and
 # translation only.
-# Of the conntrack-free path's tests it runs the raw table's rule, SYN
-# cookies and the unload: the others take the same module path with other
-# rules and data, or refuse rules before the module keeps anything.
+# Of the conntrack-free path's tests it runs the raw table's rule and the
+# unload: the others take the same module path with other rules and data
+# (SYN cookies reach the same note as t_syncookies's socket path), or
+# refuse rules before the module keeps anything.
 # Real Docker (t_container_real_docker) does not run there: dockerd
 # takes minutes to start under KASAN, and the module's paths are those of
 # the container tests that write Docker's rules, which run. Nor does
@@ -99,7 +100,8 @@ DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_r
 	t_malformed_options_ignored t_kind254_syn_and_ack
 	t_kind200_syn_legacy t_container_real_docker t_container_no_upward_trust_user_ns
 	t_container_ipv6 t_container_masquerade t_container_own_rule_and_toactl
-	t_untracked_notrack_mangle t_untracked_syn_only_and_forged t_untracked_rules_refused)
+	t_untracked_notrack_mangle t_untracked_syn_only_and_forged t_untracked_rules_refused
+	t_untracked_syncookies)
 debug_suite() {
 	passed=0 failed=0
 	echo "== debug kernel (the first build takes about 25 minutes, then it is cached)"
