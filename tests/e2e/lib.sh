@@ -250,6 +250,21 @@ client_sends() {
 		fail "client toa-sender did not start: $(cat "$WORK/client-sender.log")"
 }
 
+# rules_refused RULE...: each rule (iptables arguments in one string) is
+# refused by iptables-nft and by iptables-legacy in the server's namespace.
+rules_refused() {
+	local args ipt out
+	for args; do
+		for ipt in iptables-nft iptables-legacy; do
+			# shellcheck disable=SC2086
+			if out=$(in_ns server "$ipt" $args 2>&1); then
+				fail "$ipt $args was accepted" || return 1
+			fi
+			note "$ipt $args: $out"
+		done
+	done
+}
+
 # server_rule [iptables args after -j TOA]: the rule under test, trusting
 # only the proxy's address, in the mangle table (RULE_TABLE=raw: the
 # conntrack-free rule).
