@@ -7,6 +7,7 @@
 #
 #   make bench                          all of them, XT_BENCH_ROUNDS=5 rounds
 #   XT_BENCH=b_insert_relay make bench  one
+#   XT_BENCH_KERNEL=6.12 make bench     on the 6.12 kernel (default: 6.1)
 #
 # The b_icount_* (tests/e2e/bench-icount.sh) count guest instructions
 # instead of time: they run in a second VM, with one vCPU and the TCG
@@ -18,6 +19,10 @@ cd "$TOP"
 # shellcheck source=host-prepare.sh
 . tests/host-prepare.sh
 host_prepare "$TOP/tests/out" || exit 1
+if [[ ${XT_BENCH_KERNEL:-6.1} == 6.12 ]]; then
+	KVER=${LTS_KVERS[1]} KDIR=/usr/src/linux-headers-${LTS_KVERS[1]} KIMG=/boot/vmlinuz-${LTS_KVERS[1]}
+	make -s -C kernel clean KDIR="$KDIR" && make -s module KDIR="$KDIR" && stage_install || exit 1
+fi
 # The empty hooks that bench-hooks.sh prices, for the kernel booted.
 make -s -C "$KDIR" M="$TOP/tests/bench-hooks" modules >"$TOP/tests/out/bench-hooks.log" 2>&1 ||
 	{ cat "$TOP/tests/out/bench-hooks.log"; exit 1; }
