@@ -104,7 +104,9 @@ chmod 1777 /newroot/var/tmp
 # Fallback: writable overlays where `make install` and depmod write.
 if [ "$mode" = fallback ]; then
 	kver="$(uname -r)"
-	for dir in "/lib/modules/$kver" /usr/lib/x86_64-linux-gnu/xtables; do
+	# The xtables directory under the root's multiarch triplet (x86_64-linux-gnu, aarch64-...).
+	for dir in "/lib/modules/$kver" /newroot/usr/lib/*-linux-gnu/xtables; do
+		dir="${dir#/newroot}"
 		if [ ! -d "/newroot$dir" ]; then
 			echo "xtvm-init: $dir does not exist on the host; left absent"
 			continue

@@ -11,9 +11,15 @@
 #   console, which this script streams to its stdout (and to --log).
 #
 # Options:
-#   --kernel FILE       kernel image: a bzImage or an ELF vmlinux (default: /boot/vmlinuz-VER
-#                       with --kver, else the newest /boot/vmlinuz-6.1.*)
-#   --kver VER          kernel version, whose modules come from /lib/modules/VER
+#   --arch ARCH         amd64 (default: qemu-system-x86_64, the host's / as the guest's root) or
+#                       arm64 (qemu-system-aarch64 -M virt, the root is an arm64 Debian tree:
+#                       --root, default /var/cache/xt-toa/arm64/rootfs, made by
+#                       tests/run-arm64.sh; kernel, modules and busybox come from that tree)
+#   --root DIR          the directory shared as the guest's root (default / for amd64)
+#   --kernel FILE       kernel image: a bzImage or an ELF vmlinux, or an arm64 Image (gzip'd or not)
+#                       (default: ROOT/boot/vmlinuz-VER with --kver, else the newest
+#                       ROOT/boot/vmlinuz-6.1.*)
+#   --kver VER          kernel version, whose modules come from ROOT/lib/modules/VER
 #                       (default: read from the kernel image)
 #   --modules-root DIR  the kernel's modules are in DIR/lib/modules/VER rather than the host's
 #                       /lib/modules (a kernel unpacked from its .deb, not installed); the
@@ -34,7 +40,7 @@
 #   --no-pvh            boot the bzImage as it is (default: boot its uncompressed vmlinux through
 #                       the PVH entry point when the kernel has one; this skips the in-guest
 #                       decompression, which takes ~4 s under TCG; the vmlinux is cached)
-#   --seabios           boot through SeaBIOS instead of qboot (qboot, when installed, is the
+#   --seabios           (amd64) boot through SeaBIOS instead of qboot (qboot, when installed, is the
 #                       default: about a second faster, and no BIOS noise on the console)
 #   --verbose           show kernel boot messages and stage-1 progress
 #   --keep              keep the run directory (tests/.cache/runs/ID) afterwards
@@ -76,11 +82,13 @@ usage() {
 
 # ---------------------------------------------------------------------------------------------
 # Options
-kernel="" kver="" modroot="" builtin_drivers=0 mem=2048 smp=2 timeout=1200 log_file=""
+arch=amd64 root="" kernel="" kver="" modroot="" builtin_drivers=0 mem=2048 smp=2 timeout=1200 log_file=""
 append="" no_overlay=0 verbose=0 keep=0 rebuild=0 seabios=0 pvh=1
 env_args=() qemu_extra=()
 while (($#)); do
 	case "$1" in
+	--arch) arch="${2:?--arch needs amd64 or arm64}" && shift ;;
+	--root) root="${2:?--root needs a directory}" && shift ;;
 	--kernel) kernel="${2:?--kernel needs a file}" && shift ;;
 	--kver) kver="${2:?--kver needs a version}" && shift ;;
 	--modules-root) modroot="${2:?--modules-root needs a directory}" && shift ;;
@@ -109,10 +117,24 @@ done
 [[ "$smp" =~ ^[0-9]+$ ]] || die "--smp: not a number: $smp"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout: not a number: $timeout"
 
-for tool in qemu-system-x86_64 busybox cpio modprobe timeout; do
+case "$arch" in
+amd64) qemu_bin=qemu-system-x86_64 console=ttyS0 root="${root:-/}" ;;
+arm64) qemu_bin=qemu-system-aarch64 console=ttyAMA0 root="${root:-/var/cache/xt-toa/arm64/rootfs}" ;;
+*) die "--arch: amd64 or arm64, not $arch" ;;
+esac
+[[ -d "$root" ]] || harness_fail "no guest root directory $root (for arm64: tests/run-arm64.sh builds it)"
+root="$(cd "$root" && pwd -P)"
+# Paths of the guest's root as seen from the host ("" for the host's own /).
+rootp="${root%/}"
+for tool in "$qemu_bin" cpio modprobe timeout; do
 	command -v "$tool" >/dev/null || harness_fail "$tool not found (run tests/deps.sh)"
 done
-busybox_bin="$(command -v busybox)"
+# The initramfs runs the guest architecture's busybox: the root's own (arm64), else the host's.
+busybox_bin="$rootp/bin/busybox"
+if [[ "$arch" == amd64 ]]; then
+	busybox_bin="$(command -v busybox)" || harness_fail "busybox not found (run tests/deps.sh)"
+fi
+[[ -x "$busybox_bin" ]] || harness_fail "no $busybox_bin (install busybox-static in the guest root)"
 # Debian's busybox-static installs /bin/busybox; a dynamic busybox would not run in the
 # initramfs, which holds no libraries.
 if command -v file >/dev/null && file -L "$busybox_bin" | grep -q 'dynamically linked'; then
@@ -155,10 +177,10 @@ bzimage_version() {
 }
 
 if [[ -z "$kernel" && -n "$kver" ]]; then
-	kernel="/boot/vmlinuz-$kver"
+	kernel="$rootp/boot/vmlinuz-$kver"
 elif [[ -z "$kernel" ]]; then
-	kernel="$(compgen -G '/boot/vmlinuz-6.1.*' | sort -V | tail -n1 || true)"
-	[[ -n "$kernel" ]] || harness_fail "no /boot/vmlinuz-6.1.* kernel installed (apt-get install linux-image-amd64), or pass --kernel"
+	kernel="$(compgen -G "$rootp/boot/vmlinuz-6.1.*" | sort -V | tail -n1 || true)"
+	[[ -n "$kernel" ]] || harness_fail "no $rootp/boot/vmlinuz-6.1.* kernel installed (apt-get install linux-image-$arch), or pass --kernel"
 fi
 [[ -f "$kernel" && -r "$kernel" ]] || harness_fail "kernel image not found or unreadable: $kernel"
 kernel="$(realpath "$kernel")"
@@ -166,13 +188,15 @@ if [[ -z "$kver" ]]; then
 	if is_elf "$kernel"; then
 		# An uncompressed vmlinux: its banner string holds the version.
 		kver="$(LC_ALL=C grep -aom1 'Linux version [^ ]*' "$kernel" | cut -d' ' -f3 || true)"
-	else
-		kver="$(bzimage_version "$kernel" || true)"
+	elif ! kver="$(bzimage_version "$kernel")"; then
+		# arm64: an Image (Debian's vmlinuz) or a gzip'd one; its banner holds the version.
+		kver="$({ gzip -dc "$kernel" 2>/dev/null || cat "$kernel"; } |
+			LC_ALL=C grep -aom1 'Linux version [^ ]*' | cut -d' ' -f3 || true)"
 	fi
 	[[ -n "$kver" ]] || harness_fail "cannot read a kernel version from $kernel (not a bzImage or vmlinux?); pass --kver if it is a kernel"
 fi
-if ((!builtin_drivers)) && [[ ! -d "${modroot:-}/lib/modules/$kver" ]]; then
-	harness_fail "no ${modroot:-}/lib/modules/$kver for $kernel (pass --kver, --modules-root, or --builtin-drivers for a kernel with virtio/9p built in)"
+if ((!builtin_drivers)) && [[ ! -d "${modroot:-$rootp}/lib/modules/$kver" ]]; then
+	harness_fail "no ${modroot:-$rootp}/lib/modules/$kver for $kernel (pass --kver, --modules-root, or --builtin-drivers for a kernel with virtio/9p built in)"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +245,7 @@ pvh_vmlinux() {
 }
 
 boot_image="$kernel"
-if ((pvh)) && command -v readelf >/dev/null; then
+if [[ "$arch" == amd64 ]] && ((pvh)) && command -v readelf >/dev/null; then
 	if is_elf "$kernel"; then
 		: # already an ELF vmlinux: qemu boots it through PVH itself
 	elif vmlinux="$(pvh_vmlinux "$kernel")"; then
@@ -237,7 +261,7 @@ fi
 # The overlay module is optional (its absence only means the fallback root).
 module_paths() {
 	local out
-	local dir=(-d "${modroot:-/}")
+	local dir=(-d "${modroot:-$root}")
 	out="$(modprobe "${dir[@]}" -a -S "$kver" --show-depends virtio_pci 9pnet_virtio 9p)" ||
 		harness_fail "modprobe -S $kver cannot resolve virtio_pci/9pnet_virtio/9p (modules of $kver installed?)"
 	out+=$'\n'"$(modprobe "${dir[@]}" -S "$kver" --show-depends overlay 2>/dev/null || true)"
@@ -252,11 +276,11 @@ fi
 # The /var skeleton leaves out the debug kernel's build tree (tests/debug-kernel/build.sh):
 # its 10,000 directories took the debug kernel 3 minutes to create at each boot.
 var_skel() { find "$1" -xdev -path "$1/cache/xt-toa" -prune -o \( -type d -o -type l \) "${@:2}"; }
-var_listing="$(var_skel /var -printf '%p %m %U %G %l\n' 2>/dev/null | sort)" || true
+var_listing="$(var_skel "$rootp/var" -printf '%p %m %U %G %l\n' 2>/dev/null | sort)" || true
 
 cache_key="$(
 	{
-		echo "kver=$kver builtin=$builtin_drivers uid=$EUID"
+		echo "arch=$arch root=$root kver=$kver builtin=$builtin_drivers uid=$EUID"
 		cat "$script_dir/initramfs-init.sh" "$busybox_bin" | sha256sum
 		for m in "${modules[@]}"; do stat -c '%n %s %Y' "$m"; done
 		echo "$var_listing"
@@ -286,7 +310,7 @@ build_initramfs() {
 		echo "$name" >>"$stage/modules/order"
 	done
 	# /var skeleton: directories (with modes, owners when we are root) and symlinks, no files.
-	(cd / && var_skel var -print0 2>/dev/null |
+	(cd "$root" && var_skel var -print0 2>/dev/null |
 		cpio --null -pdm --quiet "$stage/skel" 2>/dev/null) || true
 	# newc archive, uncompressed (the kernel unpacks it in no time; nothing to decompress).
 	local owner=()
@@ -342,7 +366,7 @@ for assignment in "${env_args[@]}"; do add_env "$assignment"; done
 
 # ---------------------------------------------------------------------------------------------
 # qemu
-cmdline="console=ttyS0 panic=-1 rdinit=/init xtvm.src=$src xtvm.run=$run_id"
+cmdline="console=$console panic=-1 rdinit=/init xtvm.src=$src xtvm.run=$run_id"
 if ((verbose)); then
 	cmdline+=" xtvm.debug=1"
 else
@@ -352,19 +376,22 @@ fi
 cmdline+="$append"
 
 qemu=(
-	qemu-system-x86_64
+	"$qemu_bin"
 	-accel tcg -smp "$smp" -m "$mem"
 	-nographic -nodefaults -no-user-config -no-reboot
 	-serial stdio -monitor none
 	-nic none
 	-kernel "$boot_image" -initrd "$initramfs" -append "$cmdline"
-	-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$root,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$src,mount_tag=src,security_model=none,multidevs=remap"
 )
 # qboot (Debian's qemu-system-data) jumps straight to the -kernel image; ACPI power-off and
 # SMP work with it as with SeaBIOS.
 qboot=/usr/share/qemu/qboot.rom
-if ((!seabios)) && [[ -r "$qboot" ]]; then
+if [[ "$arch" == arm64 ]]; then
+	# cortex-a72 rather than max: max's pointer authentication is slow under TCG.
+	qemu+=(-M virt -cpu cortex-a72)
+elif ((!seabios)) && [[ -r "$qboot" ]]; then
 	qemu+=(-bios "$qboot")
 fi
 qemu+=("${qemu_extra[@]}")
