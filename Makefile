@@ -5,6 +5,7 @@
 #   make dkms-install / dkms-uninstall   the module under DKMS, every kernel
 #   make check                           every test (boots VMs; see README)
 #   make check-newest                    the core tests on Debian unstable's newest kernel (VM)
+#   make check-arm64                     the core tests on Debian's arm64 kernels (VM, on demand)
 #   make demo                            a VM showing a server before/after
 #   make bench                           benchmarks in a VM (figures, not tests)
 
@@ -77,6 +78,9 @@ check:
 check-newest:
 	tests/run-newest.sh
 
+check-arm64:
+	tests/run-arm64.sh
+
 demo:
 	tests/demo.sh
 
@@ -95,4 +99,4 @@ clean:
 
 .PHONY: all module plugin toactl install install-module install-plugin \
 	install-toactl uninstall dkms-source dkms-install dkms-uninstall \
-	check check-newest demo bench clean
+	check check-newest check-arm64 demo bench clean
