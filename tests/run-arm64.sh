@@ -221,7 +221,8 @@ echo "# module: $(modinfo -n xt_TOA)"
 set +e
 tests/e2e/run-in-guest.sh'
 
-tests=${XT_TESTS:-$(grep -v '^#' tests/e2e/core.list)}
+# One line: run-in-guest.sh reads XT_TESTS with read.
+tests=${XT_TESTS:-$(grep -v '^#' tests/e2e/core.list | tr '\n' ' ')}
 for line in ${XT_ARM64_KERNELS:-6.1 6.12}; do
 	image=$(compgen -G "$rootfs/boot/vmlinuz-$line.*-arm64" | sort -V | tail -n 1)
 	[[ -n $image ]] || { not_ok "a $line arm64 kernel in the root"; continue; }
