@@ -204,10 +204,11 @@ tests/e2e/run-in-guest.sh'
 package_script='set -e
 make -s -C tests/tools && make -s -C examples
 # /var is a fresh tmpfs: dpkg, DKMS and debconf need their state from the
-# root, which a bind mount of / shows under it.
-mkdir /run/root && mount --bind / /run/root
+# root, which a bind mount of / shows under it (busybox: the root has no
+# mount package).
+mkdir /run/root && busybox mount -o bind / /run/root
 for d in lib/dpkg lib/dkms cache/debconf; do mkdir -p "/var/$d" && cp -a "/run/root/var/$d/." "/var/$d/"; done
-umount /run/root
+busybox umount /run/root
 # DKMS builds for every kernel with headers: only the running one here.
 for b in /lib/modules/*/build; do [[ $b == /lib/modules/$(uname -r)/build ]] || rm "$b"; done
 (cd "$XT_PKG/src" && dpkg-buildpackage -b -us -uc >"$XT_PKG/build.log" 2>&1) ||
