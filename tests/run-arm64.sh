@@ -92,7 +92,7 @@ need "binfmt_misc runs arm64 binaries through qemu-user" binfmt
 packages=(bash iproute2 iptables nftables kmod procps nginx-light curl tcpdump python3 python3-scapy
 	util-linux libnetfilter-queue1 libmnl0 ethtool conntrack netcat-openbsd busybox-static xz-utils
 	gcc make libc6-dev pkg-config libxtables-dev libmnl-dev libnetfilter-queue-dev
-	dkms debhelper dh-dkms dpkg-dev)
+	dkms debhelper dh-dkms dpkg-dev build-essential)
 # The suites this machine's kernels come from (the security suite carries
 # 6.1's point releases), and backports for 6.12.
 sources=("deb $mirror bookworm main" "deb $mirror bookworm-updates main"
