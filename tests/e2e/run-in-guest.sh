@@ -61,7 +61,8 @@ selected=()
 for t in "${all[@]}"; do
 	[[ " ${XT_SKIP_TESTS:-} " == *" $t "* ]] || selected+=("$t")
 done
-[[ -n ${XT_TESTS:-} ]] && read -r -a selected <<<"$XT_TESTS"
+# Names on one line or several (grep of core.list).
+[[ -n ${XT_TESTS:-} ]] && read -r -d "" -a selected <<<"$XT_TESTS"
 
 dmesg -C
 passed=0 failed=0 n=0
