@@ -68,9 +68,10 @@ host_prepare "$OUT" || { echo "0 passed, 1 failed"; exit 1; }
 # runs the helper object's autoload and refused unload, and the zones;
 # the others differ from them in data, families, helper names and
 # translation only.
-# Of the conntrack-free path's tests it runs the raw table's rule and the
-# unload: the others take the same module path with other rules and data
-# (SYN cookies reach the same note as t_syncookies's socket path), or
+# Of the conntrack-free path's tests it runs the raw table's rule (the
+# note, its socket, the close): the others take the same module path with
+# other rules and data (SYN cookies reach the same note as t_syncookies's
+# socket path; an unloaded socket is released as the tracked path's), or
 # refuse rules before the module keeps anything.
 # Real Docker (t_container_real_docker) does not run there: dockerd
 # takes minutes to start under KASAN, and the module's paths are those of
@@ -101,7 +102,7 @@ DEBUG_SKIP=(t_match_rule_files t_match_translate_untranslatable t_save_restore_r
 	t_kind200_syn_legacy t_container_real_docker t_container_no_upward_trust_user_ns
 	t_container_ipv6 t_container_masquerade t_container_own_rule_and_toactl
 	t_untracked_notrack_mangle t_untracked_syn_only_and_forged t_untracked_rules_refused
-	t_untracked_syncookies)
+	t_untracked_syncookies t_untracked_unload_with_socket)
 debug_suite() {
 	passed=0 failed=0
 	echo "== debug kernel (the first build takes about 25 minutes, then it is cached)"
@@ -110,7 +111,7 @@ debug_suite() {
 		# the interpreter's 30 s loop timeout for each virtio device
 		# (minutes of boot, then no routing anyway); virtio uses MSI-X.
 		suite "e2e-$DKVER" tests/vm/run-vm.sh --kernel "$DKIMG" --builtin-drivers \
-			--append pci=noacpi --mem 3072 --timeout 4200 --log "$OUT/vm-$DKVER.log" \
+			--append pci=noacpi --mem 3072 --timeout 4800 --log "$OUT/vm-$DKVER.log" \
 			--env XT_STAGE="$DSTAGE" --env XT_SKIP_FILES=tests-guide.sh \
 			--env XT_SKIP_TESTS="${DEBUG_SKIP[*]}" \
 			--env XT_NETLINK_N=400 --env XT_DECODE=0 --env XT_ABUSE_CYCLES=2 \
