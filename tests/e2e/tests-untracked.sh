@@ -12,12 +12,16 @@ untracked_in_server() {
 	expect_eq "server's conntrack entries for port $1" "$n" 0
 }
 
-# The server's namespace tracks nothing: a connection to the unruled port
-# leaves no entry. A rule of an earlier test that turned conntrack on there
-# may still be going away (nftables destroys rules in a work queue after
-# the commit: seconds later on the debug kernel).
+# The server's namespace tracks nothing: no NAT rule (the container tests
+# leave Docker's), and a connection to the unruled port leaves no entry. A
+# rule of an earlier test that turned conntrack on there may still be going
+# away (nftables destroys rules in a work queue after the commit: seconds
+# later on the debug kernel).
 conntrack_off_in_server() {
-	local p
+	local p ipt
+	for ipt in iptables-nft iptables-legacy ip6tables-nft ip6tables-legacy; do
+		in_ns server "$ipt" -t nat -F 2>/dev/null
+	done
 	wait_for 'p=$(sport) && curl_nginx "$p" "$VIP" "$NGINX_PLAIN" >/dev/null &&
 		[[ -z $(in_ns server conntrack -L -p tcp --sport "$p" 2>/dev/null) ]]' 50 ||
 		fail "conntrack stays on in the server's namespace: $(in_ns server iptables-save; in_ns server nft list ruleset)"
