@@ -133,7 +133,6 @@ proxy_rules() {
 		-A POSTROUTING -o p1 -m conntrack --ctstate DNAT -j SNAT --to-source $3
 		COMMIT
 		*mangle
-		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets -j MARK --set-xmark 0x1/0x1
 		-A FORWARD -i p0 -p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets -j NFQUEUE --queue-num 0
 		COMMIT
 	EOF2
@@ -186,10 +185,11 @@ topology_up() {
 	# port meets a TIME_WAIT socket and fails.
 	in_ns client sysctl -qw net.ipv4.ip_local_port_range="50000 60999"
 
-	# The proxy: DNAT, SNAT only what it DNATed, TOA on the first two
-	# packets (SYN, handshake ACK) of each forwarded connection. The next
-	# few are queued too, marked "pass", so that data cannot overtake the
-	# handshake ACK while it is in user space.
+	# The proxy: DNAT, SNAT only what it DNATed, TOA in the SYN and the
+	# handshake ACK of each forwarded connection (toa-sender tells them
+	# apart, retransmitted SYNs too). The next few packets are queued as
+	# well, and pass unchanged, so that data cannot overtake the handshake
+	# ACK while it is in user space.
 	proxy_rules "$VIP/32" "$SERVER" "$PROXY" | in_ns proxy iptables-nft-restore &&
 		proxy_rules "$VIP6/128" "$SERVER6" "$PROXY6" | in_ns proxy ip6tables-nft-restore || return 1
 
@@ -229,17 +229,13 @@ proxy_sends() {
 # client_sends IPT [--handshake] [toa-sender options]: the client's own
 # SYNs go through toa-sender (crafted options), in the client namespace;
 # with --handshake its handshake ACKs too (toa-sender's --ack), and the
-# next packets pass through it unchanged (mark 0x1, as on the proxy) so
-# that none overtakes the ACK.
+# next packets pass through it unchanged, so that none overtakes the ACK.
 client_sends() {
 	local ipt=$1 queue=(-p tcp --syn)
 	shift
 	if [[ ${1:-} == --handshake ]]; then
 		shift
 		queue=(-p tcp -m connbytes --connbytes 1:8 --connbytes-dir original --connbytes-mode packets)
-		in_ns client "$ipt" -t mangle -A OUTPUT -p tcp --dport "$NGINX_RULED" \
-			-m connbytes --connbytes 3:8 --connbytes-dir original --connbytes-mode packets \
-			-j MARK --set-xmark 0x1/0x1 || return 1
 	fi
 	in_ns client "$ipt" -t mangle -A OUTPUT "${queue[@]}" --dport "$NGINX_RULED" \
 		-j NFQUEUE --queue-num 0 || return 1

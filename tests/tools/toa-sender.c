@@ -127,8 +127,56 @@ static void report(enum toa_result res, const struct toa_info *in, uint32_t id, 
 	}
 }
 
-/* Packets carrying this mark bit are passed on untouched, in order. */
-#define TOA_SENDER_PASS_MARK	0x1
+/*
+ * Handshakes whose SYN went through and whose ACK has not yet: the --ack TOA
+ * goes into the first other packet of the connection only, as a proxy
+ * writes it into the handshake ACK however often the SYN was retransmitted.
+ * A slot is overwritten by a later SYN that hashes to it; the tests never
+ * have that many handshakes open at once.
+ */
+#define PENDING_SLOTS	4096
+
+struct flow {
+	int family;
+	uint8_t saddr[16], daddr[16];
+	uint16_t sport, dport;
+};
+
+static struct flow pending[PENDING_SLOTS];
+
+static struct flow *pending_slot(const struct toa_info *in, struct flow *key)
+{
+	const uint8_t *b = (const uint8_t *)key;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	memset(key, 0, sizeof(*key));
+	key->family = in->family;
+	memcpy(key->saddr, in->saddr, sizeof(key->saddr));
+	memcpy(key->daddr, in->daddr, sizeof(key->daddr));
+	key->sport = in->sport;
+	key->dport = in->dport;
+	for (size_t i = 0; i < sizeof(*key); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return &pending[h % PENDING_SLOTS];
+}
+
+static void pending_note(const struct toa_info *in)
+{
+	struct flow key, *slot = pending_slot(in, &key);
+
+	*slot = key;
+}
+
+/* Whether this packet is the ACK of a handshake whose SYN went through. */
+static int pending_take(const struct toa_info *in)
+{
+	struct flow key, *slot = pending_slot(in, &key);
+
+	if (memcmp(slot, &key, sizeof(key)))
+		return 0;
+	memset(slot, 0, sizeof(*slot));
+	return 1;
+}
 
 static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *nfmsg,
 		     struct nfq_data *nfa, void *data)
@@ -148,13 +196,16 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *nfmsg,
 	if (!ph)
 		return 0;
 	id = ntohl(ph->packet_id);
-	if (nfq_get_nfmark(nfa) & TOA_SENDER_PASS_MARK) {
-		/* Queued only so it cannot overtake the handshake packets. */
-		res = TOA_UNCHANGED;
-		memset(&info, 0, sizeof(info));
-	} else if (len > 0 && len <= 0xffff) {
+	memset(&info, 0, sizeof(info));
+	if (len > 0 && len <= 0xffff) {
 		memcpy(pkt, payload, len);
 		res = toa_rewrite(&cfg, pkt, len, sizeof(pkt), &info);
+	}
+	if (res != TOA_MALFORMED && info.family) {
+		if (info.syn)
+			pending_note(&info);
+		else if (!pending_take(&info))
+			res = TOA_UNCHANGED;	/* queued only to keep its order */
 	}
 	queued++;
 	count[res]++;
