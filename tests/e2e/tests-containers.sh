@@ -278,6 +278,15 @@ upstream_attack() {
 	in_ns evil "$TOOLS/toa-peer" ask --sport "$p" 10.98.0.1 9100
 }
 
+# router_up UNSHARE-OPTIONS: RTR_PID, a process in namespaces of its own,
+# once it is in them (a process that is still unsharing is in ours).
+router_up() {
+	rm -f "$WORK/router.ready"
+	unshare "$@" sh -c "touch '$WORK/router.ready' && exec sleep 600" &
+	RTR_PID=$!
+	wait_for '[[ -e $WORK/router.ready ]]' || fail "unshare $* did not start"
+}
+
 # upstream_down: what upstream_attack made.
 upstream_down() {
 	pkill -f "toa-peer serve --v4 9100"
@@ -294,9 +303,7 @@ upstream_down() {
 t_container_no_upward_trust_initial_ns() {
 	local got
 	trap upstream_down EXIT
-	unshare --net sleep 600 &
-	RTR_PID=$!
-	wait_for "[[ \$(readlink /proc/$RTR_PID/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
+	router_up --net || return 1
 	got=$(upstream_attack /proc/self/ns/net nsenter --net="/proc/$RTR_PID/ns/net") || return 1
 	expect_eq "initial namespace's application" "$got" \
 		"accept=10.99.0.2:40990 peer=10.99.0.2:40990 local=10.98.0.1:9100" || return 1
@@ -310,9 +317,7 @@ t_container_no_upward_trust_user_ns() {
 	local got
 	trap upstream_down EXIT
 	ip netns add uphost || return 1
-	unshare --user --map-root-user --net sleep 600 &
-	RTR_PID=$!
-	wait_for "[[ \$(readlink /proc/$RTR_PID/ns/user) != \$(readlink /proc/self/ns/user) ]]" || return 1
+	router_up --user --map-root-user --net || return 1
 	got=$(upstream_attack /run/netns/uphost nsenter --user --net --target "$RTR_PID") || return 1
 	expect_eq "host namespace's application" "$got" \
 		"accept=10.99.0.2:40990 peer=10.99.0.2:40990 local=10.98.0.1:9100" || return 1
