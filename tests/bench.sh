@@ -42,11 +42,11 @@ if ((${#wall[@]})); then
 		--env XT_BENCH="${wall[*]}" -- tests/e2e/run-bench-in-guest.sh || rc=$?
 fi
 if ((${#icount[@]})); then
-	out=$TOP/tests/.cache/icount.out
+	out=$TOP/tests/.cache/icount.out profile=$TOP/tests/.cache/icount.profile
 	: >"$out"
 	tests/vm/run-vm.sh --kernel "$KIMG" --timeout 3600 --smp 1 --env XT_STAGE="$STAGE" \
-		--qemu-arg -plugin --qemu-arg "$TOP/tests/bench-icount/icount.so,out=$out" \
-		--env XT_ICOUNT_OUT="$out" --env XT_BENCH="${icount[*]}" \
+		--qemu-arg -plugin --qemu-arg "$TOP/tests/bench-icount/icount.so,out=$out,profile=$profile" \
+		--env XT_ICOUNT_OUT="$out" --env XT_ICOUNT_PROFILE="$profile" --env XT_BENCH="${icount[*]}" \
 		-- tests/e2e/run-bench-in-guest.sh || rc=$?
 fi
 exit $rc

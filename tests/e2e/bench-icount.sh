@@ -120,3 +120,35 @@ b_icount_bulk() {
 	rm -f "$WORK/nginx/bulk"
 	icount_report "server: instructions per MiB downloaded"
 }
+
+# Where a new nginx connection's kernel instructions go (issue 21): the
+# plugin's profile of each window of b_icount_conn's traffic, folded into
+# functions while the configuration's modules are loaded (their addresses
+# change with each load), averaged over the rounds, and each configuration
+# compared with its anchor: by group (the module, probes, conntrack, rule
+# tables, allocation) and by function. User space is left out: the same in
+# all configurations.
+b_icount_profile() {
+	local round cfg order pair n=${XT_BENCH_CONNS:-1000} dir=$WORK/profile
+	[[ -n ${XT_ICOUNT_PROFILE:-} ]] ||
+		fail "XT_ICOUNT_PROFILE unset: the plugin writes no profile" || return 1
+	rm -rf "$dir" && mkdir -p "$dir" && proxy_sends --syn 200 --ack 200 || return 1
+	icount in_ns client ab -q -n "$n" -c 8 "http://$VIP:$NGINX_RULED/" >/dev/null || return 1 # warm-up
+	for ((round = 1; round <= ROUNDS; round++)); do
+		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
+		for cfg in "${order[@]}"; do
+			server_config "$cfg" &&
+				icount_windows icount_bracket in_ns client ab -q -n "$n" -c 8 \
+					"http://$VIP:$NGINX_RULED/" >/dev/null &&
+				"$TOP/tests/e2e/icount-profile.py" fold /proc/kallsyms "$XT_ICOUNT_PROFILE" "$n" \
+					>"$dir/${cfg//[ ,]/_}.$round" || fail "profile of $cfg failed" || return 1
+		done
+	done
+	for pair in "no module/loaded, no rule" "no module/TOA rule, raw table" \
+		"no module/conntrack only" "conntrack only/TOA rule"; do
+		echo "profile: per connection (nginx), $ROUNDS rounds of $n"
+		pair=${pair//[ ,]/_}
+		"$TOP/tests/e2e/icount-profile.py" compare "${pair%%/*}" "${pair#*/}" "$dir"/* ||
+			return 1
+	done
+}
