@@ -29,14 +29,14 @@ GROUPS = [
      r"\[nf_conntrack\]|\[nf_nat\]|\[nf_defrag_ipv[46]\]|^nf_conntrack|^nf_ct_|"
      r"^__nf_ct|^nf_confirm|^nf_nat"),
     ("rule tables and hooks",
-     r"\[x_tables\]|\[ip6?_tables\]|\[ip6?table_|\[nf_tables\]|\[nft_|"
+     r"\[x_tables\]|\[xt_|\[ip6?_tables\]|\[ip6?table_|\[nf_tables\]|\[nft_|"
      r"^nf_hook|^nf_tables|^nft_|^ipt_|^ip6t_|^xt_"),
     ("allocation and RCU",
      r"^_*kmalloc|^_*kfree|^_*kmem_cache|^_*slab|^___slab|^kvfree|^rcu_|^call_rcu|"
      r"^obj_cgroup|^memcg|^mod_objcg|^refill_obj|^__memcg|^put_cpu_partial|"
      r"^get_partial|^alloc_pages|^__alloc_pages|^free_unref|^get_page_from"),
 ]
-OWN = {GROUPS[0][0], GROUPS[1][0]}
+OWN = {GROUPS[0][0], GROUPS[1][0], GROUPS[4][0]}
 TOP = 15
 
 
@@ -98,10 +98,10 @@ def compare(base, config, files):
         groups[group_of(name)] += d
     for group, _ in GROUPS + [("other", "")]:
         print(f"#   {group:40s} {groups[group]:+10,.0f}")
-    # The module's own functions in full; of the others, those that
-    # differ most (the noise of timers and scheduling is among them).
+    # The module's own functions and the rule tables' in full; of the
+    # others, those that differ most (timers and scheduling among them).
     own = {n: d for n, d in diff.items() if group_of(n) in OWN}
-    print("# the module's and the probes' functions:")
+    print("# the module's, the probes' and the rule tables' functions:")
     for name, d in sorted(own.items(), key=lambda x: -abs(x[1])):
         print(f"#   {name:50s} {d:+10,.0f}")
     print(f"# the {TOP} other functions that differ most:")
