@@ -36,6 +36,24 @@ icount_bracket() {
 	"$TOOLS/toa-mark" && "$@" && "$TOOLS/toa-mark"
 }
 
+# icount_conns N: instructions per connection of N new connections to
+# nginx through the proxy (ab, HTTP/1.0, 8 at a time).
+icount_conns() {
+	local count
+	count=$(icount in_ns client ab -q -n "$1" -c 8 "http://$VIP:$NGINX_RULED/") ||
+		fail "ab failed" || return 1
+	awk -v c="$count" -v n="$1" 'BEGIN { print c / n }'
+}
+
+# icount_bulk MIB: instructions per MiB of downloading $WORK/nginx/bulk
+# (MIB MiB) from nginx through the proxy.
+icount_bulk() {
+	local count
+	count=$(icount in_ns client curl -sf -o /dev/null "http://$VIP:$NGINX_RULED/bulk") ||
+		fail "download failed" || return 1
+	awk -v c="$count" -v m="$1" 'BEGIN { print c / m }'
+}
+
 # icount_report WHAT: bench_report of the counts in rates[], with the
 # ratios turned into relative rates.
 icount_report() {
@@ -89,10 +107,8 @@ b_icount_conn() {
 	for ((round = 1; round <= ROUNDS; round++)); do
 		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
 		for cfg in "${order[@]}"; do
-			server_config "$cfg" || return 1
-			count=$(icount in_ns client ab -q -n "$n" -c 8 "http://$VIP:$NGINX_RULED/") ||
-				fail "ab failed" || return 1
-			rates[$cfg]+="$(awk -v c="$count" -v n="$n" 'BEGIN { print c / n }') "
+			server_config "$cfg" && count=$(icount_conns "$n") || return 1
+			rates[$cfg]+="$count "
 		done
 	done
 	icount_report "server: instructions per connection (nginx)"
@@ -111,10 +127,8 @@ b_icount_bulk() {
 	for ((round = 1; round <= ROUNDS; round++)); do
 		mapfile -t order < <(round_configs "$round" "${SERVER_CONFIGS[@]}")
 		for cfg in "${order[@]}"; do
-			server_config "$cfg" || return 1
-			count=$(icount in_ns client curl -sf -o /dev/null "http://$VIP:$NGINX_RULED/bulk") ||
-				fail "download failed" || return 1
-			rates[$cfg]+="$(awk -v c="$count" -v m="$mib" 'BEGIN { print c / m }') "
+			server_config "$cfg" && count=$(icount_bulk "$mib") || return 1
+			rates[$cfg]+="$count "
 		done
 	done
 	rm -f "$WORK/nginx/bulk"
