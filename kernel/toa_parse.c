@@ -26,6 +26,8 @@
 
 #define TCPOPT_EOL	0
 #define TCPOPT_NOP	1
+#define TCPOPT_TIMESTAMP	8
+#define TCPOLEN_TIMESTAMP	10
 
 static unsigned int toa_kind_bit(__u8 kind)
 {
@@ -100,6 +102,18 @@ static enum toa_walk toa_walk_next(const __u8 *opts, unsigned int len,
 	return TOA_WALK_OPTION;
 }
 
+/*
+ * NOP, NOP, timestamps and nothing else: what nearly every packet after
+ * the handshake carries (TCP itself takes it without a walk,
+ * tcp_parse_aligned_timestamp()).  A rule reads them all on the raw path.
+ */
+static int toa_only_timestamps(const __u8 *opts, unsigned int len)
+{
+	return len == 2 + TCPOLEN_TIMESTAMP && opts[0] == TCPOPT_NOP &&
+	       opts[1] == TCPOPT_NOP && opts[2] == TCPOPT_TIMESTAMP &&
+	       opts[3] == TCPOLEN_TIMESTAMP;
+}
+
 enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 					unsigned int kinds,
 					struct toa_addr *out,
@@ -110,6 +124,8 @@ enum toa_parse_result toa_parse_options(const __u8 *opts, unsigned int len,
 	enum toa_walk walk;
 	unsigned int i = 0;
 
+	if (toa_only_timestamps(opts, len))
+		return TOA_PARSE_NONE;
 	while ((walk = toa_walk_next(opts, len, &i)) == TOA_WALK_OPTION) {
 		if (kinds & toa_kind_bit(opts[i])) {
 			switch (toa_decode(opts + i, &cur)) {

@@ -59,6 +59,9 @@ static const struct tcase cases[] = {
 	{ "untrusted kind ignored before trusted", XT_TOA_KIND_254, 16, { 200, 8, 9, 9, 9, 9, 9, 9, 254, 8, V4 }, TOA_PARSE_FOUND, 0, 254 },
 	{ "nop padding", DEF, 12, { 1, 1, 1, 1, 200, 8, V4 }, TOA_PARSE_FOUND, 0, 200 },
 	{ "40 bytes full", DEF, 40, { LINUX_SYN, 254, 20, V6 }, TOA_PARSE_FOUND, 1, 254 },
+	{ "aligned timestamps only", ALL, 12, { 1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8 }, TOA_PARSE_NONE },
+	{ "aligned timestamps, then toa", DEF, 20, { 1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 200, 8, V4 }, TOA_PARSE_FOUND, 0, 200 },
+	{ "timestamps of length 12 are broken", DEF, 12, { 1, 1, 8, 12, 1, 2, 3, 4, 5, 6, 7, 8 }, TOA_PARSE_MALFORMED },
 };
 
 static void check(const struct tcase *c)
