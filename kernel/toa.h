@@ -4,6 +4,7 @@
 #define _XT_TOA_INTERNAL_H
 
 #include <linux/version.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <net/net_namespace.h>
 #include "toa_parse.h"
 
@@ -57,7 +58,8 @@ int toa_ct_init(void);
 void toa_ct_exit(void);
 struct xt_toa_tginfo;
 void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
-			  unsigned int thoff, const struct xt_toa_tginfo *info);
+			  unsigned int thoff, const struct xt_toa_tginfo *info,
+			  struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 bool toa_ct_selected(struct net *net, const struct sk_buff *skb);
 bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 		      struct toa_addr *client);

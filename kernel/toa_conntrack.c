@@ -330,20 +330,19 @@ static void toa_ct_claim(struct nf_conn *ct, struct toa_hs *hs)
 }
 
 /*
- * The TOA target's work for one packet of a connection it selects.  A
- * connection that cannot be given storage is counted once, at its SYN.
+ * The TOA target's work for one packet of a connection it selects, @ct
+ * (NULL if conntrack has none).  A connection that cannot be given
+ * storage is counted once, at its SYN.
  */
 void toa_ct_handle_packet(struct net *net, struct sk_buff *skb,
-			  unsigned int thoff, const struct xt_toa_tginfo *info)
+			  unsigned int thoff, const struct xt_toa_tginfo *info,
+			  struct nf_conn *ct, enum ip_conntrack_info ctinfo)
 {
 	enum toa_stat why = TOA_STAT_DECLINED_NO_CONNTRACK;
-	enum ip_conntrack_info ctinfo;
 	struct toa_hs *hs = NULL;
 	const struct tcphdr *th;
 	struct tcphdr _th;
-	struct nf_conn *ct;
 
-	ct = nf_ct_get(skb, &ctinfo);
 	if (ct) {
 		/* Only the proxy's side carries the option. */
 		if (CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL)

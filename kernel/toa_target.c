@@ -17,14 +17,21 @@ static unsigned int toa_tg(struct sk_buff *skb,
 			   const struct xt_action_param *par)
 {
 	const struct xt_toa_tginfo *info = par->targinfo;
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct;
 
 	/* Conntrack defragments before mangle: only the first piece counts. */
 	if (par->fragoff)
 		return XT_CONTINUE;
 	if (info->flags & XT_TOA_INSERT)
 		return toa_insert(xt_net(par), skb, par->thoff, info);
-	if (!toa_untracked_handle(xt_net(par), skb, par->thoff, info))
-		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info);
+	/* No entry: none yet (raw, maybe a zone's template), or untracked. */
+	ct = nf_ct_get(skb, &ctinfo);
+	if (ct && nf_ct_is_template(ct))
+		ct = NULL;
+	if (ct || !toa_untracked_handle(xt_net(par), skb, par->thoff, info))
+		toa_ct_handle_packet(xt_net(par), skb, par->thoff, info, ct,
+				     ctinfo);
 	return XT_CONTINUE;
 }
 
