@@ -10,11 +10,16 @@
  * the same CPU and in the same softirq as PREROUTING.  The target leaves
  * the ACK's client in a per-CPU note naming the skb, its ports and its
  * sequence numbers (the skb may be dropped and its memory reused); the
- * socket hook takes the note if it names the skb it is given.  Whatever
+ * socket hook takes the note that names the skb it is given.  Whatever
  * comes between (a queue to user space, an ACK backlogged behind a busy
  * listener) leaves the note unclaimed, and the socket keeps the proxy's
  * address.  Anything the note could be taken for has the same ports and
  * sequence numbers: the same handshake.
+ *
+ * Drivers hand the stack lists of packets (GRO's batches of
+ * net.core.gro_normal_batch, 8 by default), and PREROUTING sees a whole
+ * list before TCP sees its first packet: the notes wait in a ring with
+ * room for two such lists of handshake ACKs.
  *
  * The SYN's TOA cannot travel that way: a SYN-ACK round trip lies between
  * it and the socket, and only conntrack spans it here (a module cannot
@@ -37,7 +42,14 @@ struct toa_untracked_note {
 	struct toa_addr client;
 };
 
-static DEFINE_PER_CPU(struct toa_untracked_note, toa_untracked_notes);
+#define TOA_UNTRACKED_NOTES	16
+
+struct toa_untracked_ring {
+	unsigned int next;
+	struct toa_untracked_note notes[TOA_UNTRACKED_NOTES];
+};
+
+static DEFINE_PER_CPU(struct toa_untracked_ring, toa_untracked_rings);
 
 /*
  * The TOA target on a packet without a conntrack entry (none yet in raw,
@@ -46,16 +58,14 @@ static DEFINE_PER_CPU(struct toa_untracked_note, toa_untracked_notes);
 bool toa_untracked_handle(struct net *net, const struct sk_buff *skb,
 			  unsigned int thoff, const struct xt_toa_tginfo *info)
 {
-	enum ip_conntrack_info ctinfo;
+	struct toa_untracked_ring *ring;
 	struct toa_untracked_note *note;
 	enum toa_parse_result res;
 	const struct tcphdr *th;
 	struct toa_addr client;
-	struct nf_conn *ct;
 	struct tcphdr _th;
 
-	ct = nf_ct_get(skb, &ctinfo);
-	if ((ct && !nf_ct_is_template(ct)) || info->from != XT_TOA_FROM_ACK)
+	if (info->from != XT_TOA_FROM_ACK)
 		return false;
 	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 	/* Packets are received with bottom halves off: the note is ours. */
@@ -66,7 +76,8 @@ bool toa_untracked_handle(struct net *net, const struct sk_buff *skb,
 		toa_stat_inc(net, TOA_STAT_OPTIONS_MALFORMED);
 	if (res != TOA_PARSE_FOUND)
 		return true;
-	note = this_cpu_ptr(&toa_untracked_notes);
+	ring = this_cpu_ptr(&toa_untracked_rings);
+	note = &ring->notes[ring->next++ % TOA_UNTRACKED_NOTES];
 	note->skb = skb;
 	note->net = net;
 	note->seq = th->seq;
@@ -78,25 +89,41 @@ bool toa_untracked_handle(struct net *net, const struct sk_buff *skb,
 	return true;
 }
 
+/* The note naming @skb, whose TCP header is @th. */
+static struct toa_untracked_note *toa_untracked_find(const struct sk_buff *skb,
+						     const struct tcphdr *th)
+{
+	struct toa_untracked_ring *ring = this_cpu_ptr(&toa_untracked_rings);
+	struct toa_untracked_note *note;
+
+	/* An unclaimed note may name an skb whose memory @skb now reuses. */
+	for (note = ring->notes; note < ring->notes + TOA_UNTRACKED_NOTES;
+	     note++)
+		if (note->skb == skb && note->seq == th->seq &&
+		    note->ack_seq == th->ack_seq &&
+		    note->source == th->source && note->dest == th->dest)
+			return note;
+	return NULL;
+}
+
 /*
  * The client the target noted for @skb, completing a handshake in
  * syn_recv_sock for a socket of @net; the note is used once.  Run in the
  * socket hook, whose packet was received in softirq unless it waited in
- * a listener's backlog: then another packet's may be writing the note.
+ * a listener's backlog: then other packets' may be writing the notes.
  * A packet noted by a container's host reaches the container on the same
- * CPU if no other noted packet came between; trust flows as toa_netns.c
- * says.
+ * CPU, in the same softirq; trust flows as toa_netns.c says.
  */
 bool toa_untracked_take(struct net *net, const struct sk_buff *skb,
 			struct toa_addr *client)
 {
-	struct toa_untracked_note *note = this_cpu_ptr(&toa_untracked_notes);
-	const struct tcphdr *th = tcp_hdr(skb);
+	struct toa_untracked_note *note;
 	bool trusted;
 
-	if (note->skb != skb || !in_softirq() || note->seq != th->seq ||
-	    note->ack_seq != th->ack_seq || note->source != th->source ||
-	    note->dest != th->dest)
+	if (!in_softirq())
+		return false;
+	note = toa_untracked_find(skb, tcp_hdr(skb));
+	if (!note)
 		return false;
 	note->skb = NULL;
 	rcu_read_lock();

@@ -94,6 +94,38 @@ t_untracked_syncookies() {
 	((sent >= 4)) || fail "SYN cookies were not used (SyncookiesSent=$sent)"
 }
 
+# server_gro_lists on|off: the server's veth receives through NAPI and
+# GRO, with its polls deferred by 20 ms (as the kernel's GRO selftest
+# does): packets that arrive meanwhile reach the stack as lists of 8, as
+# from a busy NIC. PREROUTING sees a whole list before TCP its first packet.
+# veth takes that path only for packets from a peer without TSO.
+server_gro_lists() {
+	local timeout=0 defer=0 tso=on
+	[[ $1 == on ]] && timeout=20000000 defer=1000 tso=off
+	in_ns proxy ethtool -K p1 tso "$tso" >/dev/null &&
+		in_ns server ethtool -K s0 gro "$1" >/dev/null &&
+		ip netns exec server sh -c "echo $timeout >/sys/class/net/s0/gro_flush_timeout &&
+			echo $defer >/sys/class/net/s0/napi_defer_hard_irqs"
+}
+
+# Handshake ACKs that reach the stack in one list each give their own
+# socket its client: 32 connections at once, all seen with the client.
+t_untracked_gro_lists() {
+	local port=9011 n=32 srv_pid napi
+	in_ns server "$IPT" -t raw -A PREROUTING -s "$PROXY/32" -p tcp --dport "$port" \
+		-j TOA --toa-from ack && proxy_sends --ack 200 || return 1
+	server_gro_lists on || fail "cannot defer the polls of the server's veth" || return 1
+	in_ns server "$TOOLS/toa-churn" serve "$port" "$n" "$CLIENT" >"$WORK/churn.out" 2>&1 &
+	srv_pid=$!
+	wait_for 'grep -q listening "$WORK/churn.out"' || fail "toa-churn serve did not start" || return 1
+	in_ns client "$TOOLS/toa-churn" burst "$VIP" "$port" "$n" || fail "toa-churn burst failed"
+	napi=$(in_ns server ethtool -S s0 | awk '$1 == "rx_queue_0_xdp_packets:" { print $2 }')
+	server_gro_lists off
+	wait "$srv_pid" || fail "the server saw: $(tail -n 1 "$WORK/churn.out")" || return 1
+	((napi > n)) || fail "the server's veth did not poll through NAPI: $napi packets" || return 1
+	expect_eq sockets_attached "$(counter sockets_attached)" "$n"
+}
+
 # Unload with a socket of the raw path open: it keeps its client until
 # rmmod, then reports the proxy; loaded again, the rule works again.
 t_untracked_unload_with_socket() {

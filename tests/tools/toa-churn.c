@@ -8,6 +8,9 @@
  *                                   exit 0 if all N were CLIENT
  *   toa-churn connect DST PORT N    N connections to DST:PORT, one after
  *                                   the other, each until the server resets it
+ *   toa-churn burst DST PORT N      N connections to DST:PORT at once (all
+ *                                   SYNs leave before any handshake ends),
+ *                                   each until the server resets it
  *
  * IPv4 only. Closing with a reset leaves no TIME_WAIT on either side, so
  * the ports are free again at once.
@@ -15,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +103,42 @@ static int connect_many(const char *dst, int port, long n)
 	return 0;
 }
 
+static int connect_burst(const char *dst, int port, long n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct pollfd *fds;
+	long i;
+
+	if (!inet_aton(dst, &to.sin_addr) || n < 1 || !(fds = calloc(n, sizeof(*fds))))
+		return 2;
+	for (i = 0; i < n; i++) {
+		fds[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		fds[i].events = POLLIN;
+		if (fds[i].fd < 0)
+			die("socket");
+		if (connect(fds[i].fd, (struct sockaddr *)&to, sizeof(to)) && errno != EINPROGRESS)
+			die("connect");
+	}
+	/* The server's reset makes each readable. */
+	for (i = 0; i < n; i++) {
+		if (poll(&fds[i], 1, 60000) != 1) {
+			fprintf(stderr, "connection %ld: no reset from the server\n", i);
+			return 1;
+		}
+		close_reset(fds[i].fd);
+	}
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "serve"))
 		return serve(atoi(argv[2]), atol(argv[3]), argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "connect"))
 		return connect_many(argv[2], atoi(argv[3]), atol(argv[4]));
-	fprintf(stderr, "usage: toa-churn serve PORT N CLIENT | connect DST PORT N\n");
+	if (argc == 5 && !strcmp(argv[1], "burst"))
+		return connect_burst(argv[2], atoi(argv[3]), atol(argv[4]));
+	fprintf(stderr, "usage: toa-churn serve PORT N CLIENT | connect|burst DST PORT N\n");
 	return 2;
 }
