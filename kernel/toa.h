@@ -50,6 +50,8 @@ void toa_stat_inc(const struct net *net, enum toa_stat stat);
 int toa_stats_fill(struct sk_buff *skb, const struct net *net);
 void toa_net_sockets_changed(const struct net *net);
 unsigned int toa_net_sockets_gen(const struct net *net);
+void toa_net_note_ct(const struct net *net);
+bool toa_net_ct_seen(const struct net *net);
 int toa_stats_init(void);
 void toa_stats_exit(void);
 

@@ -174,8 +174,10 @@ static void toa_ct_inspect(struct net *net, const struct sk_buff *skb,
 	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 	if (!th || !toa_ct_looking(hs, th))
 		return;
-	if (toa_is_syn(th))
+	if (toa_is_syn(th)) {
+		toa_net_note_ct(net);
 		toa_ct_note_zone(ct);
+	}
 	res = toa_read_options(net, skb, thoff, th, kinds, &client);
 	if (res == TOA_PARSE_MALFORMED)
 		toa_stat_inc(net, TOA_STAT_OPTIONS_MALFORMED);
@@ -450,12 +452,22 @@ static bool toa_ct_find_take(struct net *ct_net, struct net *net,
 }
 
 /*
+ * The entry of @skb's connection may be in @net's table although @skb has
+ * none: on the SYN cookie path TCP detached it.  Not if no selected
+ * connection was ever tracked there (conntrack off, the raw table's rule).
+ */
+static bool toa_ct_detached(struct net *net, const struct nf_conn *ct,
+			    enum ip_conntrack_info ctinfo)
+{
+	return !ct && ctinfo != IP_CT_UNTRACKED && toa_net_ct_seen(net);
+}
+
+/*
  * Whether the connection of @skb, completing a handshake, may have a
  * client: false when its entry is known, no TOA rule selected it, and it
  * was not handed over by another namespace, so the socket hook leaves
  * every other passive connection at once; likewise when conntrack does
- * not track it.  (On the SYN cookie path the entry was detached from
- * @skb: it may.)
+ * not track it.
  */
 bool toa_ct_selected(struct net *net, const struct sk_buff *skb)
 {
@@ -463,7 +475,7 @@ bool toa_ct_selected(struct net *net, const struct sk_buff *skb)
 	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 	bool selected;
 
-	if (!ct && ctinfo != IP_CT_UNTRACKED)
+	if (toa_ct_detached(net, ct, ctinfo))
 		return true;
 	rcu_read_lock();
 	selected = (ct && toa_ct_data(ct)) || toa_netns_from(net, skb);
@@ -489,7 +501,7 @@ bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (ct && toa_ct_take(net, ct, isn, client, &found))
 		return found;	/* selected by this namespace's rule */
-	if (!ct && ctinfo != IP_CT_UNTRACKED &&
+	if (toa_ct_detached(net, ct, ctinfo) &&
 	    toa_ct_find_take(net, net, skb, isn, client))
 		return true;
 	rcu_read_lock();

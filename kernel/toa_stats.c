@@ -21,6 +21,7 @@ struct toa_stats {
 struct toa_net {
 	struct toa_stats __percpu *stats;
 	atomic_t sockets_gen;
+	bool ct_seen;		/* a selected connection's SYN was tracked */
 };
 
 static unsigned int toa_net_id __read_mostly;
@@ -107,6 +108,25 @@ void toa_net_sockets_changed(const struct net *net)
 	struct toa_net *tn = net_generic(net, toa_net_id);
 
 	atomic_inc(&tn->sockets_gen);
+}
+
+/*
+ * Conntrack entries of @net may hold a client from now on: until then the
+ * socket hook need not look for the entry of a packet that has none.
+ */
+void toa_net_note_ct(const struct net *net)
+{
+	struct toa_net *tn = net_generic(net, toa_net_id);
+
+	if (!READ_ONCE(tn->ct_seen))
+		WRITE_ONCE(tn->ct_seen, true);
+}
+
+bool toa_net_ct_seen(const struct net *net)
+{
+	struct toa_net *tn = net_generic(net, toa_net_id);
+
+	return READ_ONCE(tn->ct_seen);
 }
 
 unsigned int toa_net_sockets_gen(const struct net *net)
