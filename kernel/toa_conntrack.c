@@ -463,6 +463,17 @@ static bool toa_ct_detached(struct net *net, const struct nf_conn *ct,
 }
 
 /*
+ * The namespace that handed @skb over (a container's host: toa_netns.c),
+ * if TOA entries may be there; under RCU.
+ */
+static struct net *toa_ct_from(struct net *net, const struct sk_buff *skb)
+{
+	struct net *from = toa_netns_from(net, skb);
+
+	return from && toa_net_ct_seen(from) ? from : NULL;
+}
+
+/*
  * Whether the connection of @skb, completing a handshake, may have a
  * client: false when its entry is known, no TOA rule selected it, and it
  * was not handed over by another namespace, so the socket hook leaves
@@ -478,7 +489,7 @@ bool toa_ct_selected(struct net *net, const struct sk_buff *skb)
 	if (toa_ct_detached(net, ct, ctinfo))
 		return true;
 	rcu_read_lock();
-	selected = (ct && toa_ct_data(ct)) || toa_netns_from(net, skb);
+	selected = (ct && toa_ct_data(ct)) || toa_ct_from(net, skb);
 	rcu_read_unlock();
 	return selected;
 }
@@ -505,7 +516,7 @@ bool toa_ct_client_of(struct net *net, const struct sk_buff *skb, u32 isn,
 	    toa_ct_find_take(net, net, skb, isn, client))
 		return true;
 	rcu_read_lock();
-	from = toa_netns_from(net, skb);
+	from = toa_ct_from(net, skb);
 	found = from && toa_ct_find_take(from, net, skb, isn, client);
 	rcu_read_unlock();
 	return found;

@@ -45,7 +45,8 @@ struct toa_untracked_note {
 #define TOA_UNTRACKED_NOTES	16
 
 struct toa_untracked_ring {
-	unsigned int next;
+	unsigned int next;	/* the slot written next */
+	unsigned int used;	/* slots ever written, up to all */
 	struct toa_untracked_note notes[TOA_UNTRACKED_NOTES];
 };
 
@@ -77,7 +78,10 @@ bool toa_untracked_handle(struct net *net, const struct sk_buff *skb,
 	if (res != TOA_PARSE_FOUND)
 		return true;
 	ring = this_cpu_ptr(&toa_untracked_rings);
-	note = &ring->notes[ring->next++ % TOA_UNTRACKED_NOTES];
+	note = &ring->notes[ring->next];
+	ring->next = (ring->next + 1) % TOA_UNTRACKED_NOTES;
+	if (ring->used < TOA_UNTRACKED_NOTES)
+		ring->used++;
 	note->skb = skb;
 	note->net = net;
 	note->seq = th->seq;
@@ -95,14 +99,20 @@ static struct toa_untracked_note *toa_untracked_find(const struct sk_buff *skb,
 {
 	struct toa_untracked_ring *ring = this_cpu_ptr(&toa_untracked_rings);
 	struct toa_untracked_note *note;
+	unsigned int i;
 
-	/* An unclaimed note may name an skb whose memory @skb now reuses. */
-	for (note = ring->notes; note < ring->notes + TOA_UNTRACKED_NOTES;
-	     note++)
+	/*
+	 * Newest first: @skb's note, if any, is usually the last one.  An
+	 * unclaimed note may name an skb whose memory @skb now reuses.
+	 */
+	for (i = 1; i <= ring->used; i++) {
+		note = &ring->notes[(ring->next + TOA_UNTRACKED_NOTES - i) %
+				    TOA_UNTRACKED_NOTES];
 		if (note->skb == skb && note->seq == th->seq &&
 		    note->ack_seq == th->ack_seq &&
 		    note->source == th->source && note->dest == th->dest)
 			return note;
+	}
 	return NULL;
 }
 
