@@ -341,6 +341,23 @@ held_close() {
 	wait "$HELD_PID" 2>/dev/null || true
 }
 
+# churn_serve PORT N: toa-churn's server in the server's namespace, for
+# N connections that must all come from $CLIENT; returns once it listens.
+churn_serve() {
+	in_ns server "$TOOLS/toa-churn" serve "$1" "$2" "$CLIENT" >"$WORK/churn.out" 2>&1 &
+	churn_pid=$!
+	wait_for 'grep -q listening "$WORK/churn.out"' || fail "toa-churn serve did not start"
+}
+
+# churn_verdict: whether toa-churn's server saw $CLIENT in each of its N
+# connections. Not waited for forever: connections that never came leave
+# it in accept().
+churn_verdict() {
+	wait_for '! kill -0 "$churn_pid" 2>/dev/null' ||
+		{ pkill -f "$TOOLS/toa-churn"; fail "the server did not accept them all"; return 1; }
+	wait "$churn_pid" || fail "the server saw: $(tail -n 1 "$WORK/churn.out")"
+}
+
 # curl_nginx SPORT HOST PORT: what nginx logged for one request.
 curl_nginx() {
 	local before i err host=$2

@@ -112,17 +112,13 @@ t_abuse_load_unload_cycles() {
 # counters), and the kernel's unreclaimable slab has not grown once the
 # connections' conntrack entries are gone.
 t_abuse_many_connections() {
-	local n=${XT_CHURN_N:-100000} port=9010 slab0 slab1 srv_pid start=$SECONDS
+	local n=${XT_CHURN_N:-100000} port=9010 slab0 slab1 start=$SECONDS
 	in_ns server "$IPT" -t mangle -A PREROUTING -s "$PROXY/32" -p tcp --dport "$port" -j TOA &&
 		relay_insert iptables-nft POSTROUTING 200/8 || return 1
 	slab0=$(awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo)
-	in_ns server "$TOOLS/toa-churn" serve "$port" "$n" "$CLIENT" >"$WORK/churn.out" 2>&1 &
-	srv_pid=$!
-	wait_for 'grep -q listening "$WORK/churn.out"' || fail "toa-churn serve did not start" || return 1
+	churn_serve "$port" "$n" || return 1
 	in_ns client "$TOOLS/toa-churn" connect "$VIP" "$port" "$n" || fail "toa-churn connect failed" || return 1
-	wait_for '! kill -0 "$srv_pid" 2>/dev/null' ||
-		{ pkill -f "$TOOLS/toa-churn"; fail "the server did not accept them all"; return 1; }
-	wait "$srv_pid" || fail "the server saw: $(tail -n 1 "$WORK/churn.out")" || return 1
+	churn_verdict || return 1
 	note "$n connections in $((SECONDS - start)) s"
 	expect_eq sockets_attached "$(counter sockets_attached)" "$n" || return 1
 	expect_eq sockets_released "$(counter sockets_released)" "$n" || return 1

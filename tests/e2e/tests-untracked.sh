@@ -111,17 +111,15 @@ server_gro_lists() {
 # Handshake ACKs that reach the stack in one list each give their own
 # socket its client: 32 connections at once, all seen with the client.
 t_untracked_gro_lists() {
-	local port=9011 n=32 srv_pid napi
+	local port=9011 n=32 napi
 	in_ns server "$IPT" -t raw -A PREROUTING -s "$PROXY/32" -p tcp --dport "$port" \
 		-j TOA --toa-from ack && proxy_sends --ack 200 || return 1
 	server_gro_lists on || fail "cannot defer the polls of the server's veth" || return 1
-	in_ns server "$TOOLS/toa-churn" serve "$port" "$n" "$CLIENT" >"$WORK/churn.out" 2>&1 &
-	srv_pid=$!
-	wait_for 'grep -q listening "$WORK/churn.out"' || fail "toa-churn serve did not start" || return 1
+	churn_serve "$port" "$n" || return 1
 	in_ns client "$TOOLS/toa-churn" burst "$VIP" "$port" "$n" || fail "toa-churn burst failed"
 	napi=$(in_ns server ethtool -S s0 | awk '$1 == "rx_queue_0_xdp_packets:" { print $2 }')
 	server_gro_lists off
-	wait "$srv_pid" || fail "the server saw: $(tail -n 1 "$WORK/churn.out")" || return 1
+	churn_verdict || return 1
 	((napi > n)) || fail "the server's veth did not poll through NAPI: $napi packets" || return 1
 	expect_eq sockets_attached "$(counter sockets_attached)" "$n"
 }
